@@ -1,0 +1,61 @@
+# Two commands matter: `make up` (the whole system, locally) and `make test` (the whole suite).
+# Everything installs itself: uv into .run/tools, the workspace into .venv, the broker, database and
+# mail catcher into .run/tools (see deploy/local/stack.py).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := $(CURDIR)/.run/tools
+UV := $(TOOLS)/uv/bin/uv
+VENV_PY := $(CURDIR)/.venv/bin/python
+STACK := $(PYTHON) deploy/local/stack.py
+
+.PHONY: help install up down status demo seed test test-unit bench schemas clean
+
+help:
+	@echo "make up      install what is missing, start Kafka (Tansu), MongoDB (SecantusDB), MailDev and the 4 services"
+	@echo "make demo    seed the directory and deposit a sample A4: watch the e-mails arrive in MailDev"
+	@echo "make down    stop everything 'make up' started"
+	@echo "make status  what runs, on which port"
+	@echo "make test    the whole test suite (unit, integration, end-to-end) on real infrastructure"
+	@echo "make bench   end-to-end benchmark against the running system (make up first)"
+	@echo "make schemas write the JSON Schema of every event to schemas/"
+
+$(UV):
+	@$(PYTHON) -m venv $(TOOLS)/uv
+	@$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+# The workspace: every package of libs/ and services/ plus the test tools, exactly as uv.lock says.
+install: $(UV)
+	@$(UV) sync --frozen --all-packages --quiet
+
+up: install
+	@$(STACK) up
+
+down:
+	@$(STACK) down
+
+status:
+	@$(STACK) status
+
+seed: install
+	@$(VENV_PY) -m deposit.seed
+
+demo: seed
+	@$(VENV_PY) -m deposit.demo
+
+test: install
+	@$(STACK) install infra
+	@$(VENV_PY) -m pytest
+
+test-unit: install
+	@$(VENV_PY) -m pytest libs services
+
+bench: install
+	@$(VENV_PY) -m tests.bench.run
+
+schemas: install
+	@$(VENV_PY) -m contracts.schemas schemas
+
+clean: down
+	rm -rf .run/pids .run/logs .run/data .run/test

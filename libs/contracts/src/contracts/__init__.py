@@ -1,0 +1,26 @@
+"""Shared contracts of the factures de travaux platform: envelope, event payloads, enums, topics. No I/O."""
+
+from contracts.cadres import Cadre, CadreInfo, Phase, Position, info, parse_cadre
+from contracts.catalog import CATALOG, ContractError, EventSpec, make_event, parse_event, spec_of
+from contracts.envelope import Envelope, new_event_id, utcnow
+from contracts.events import (
+    ExpectedAction,
+    PieceRouted,
+    PieceSnapshot,
+    PieceStatusChanged,
+    PieceSubmitted,
+    Recipient,
+    Structure,
+    StructureUpserted,
+    SubmissionReason,
+)
+from contracts.roles import Role
+from contracts.siret import Siret, siret_error
+from contracts.statuses import Statut, libelle
+
+__all__ = [
+    "CATALOG", "Cadre", "CadreInfo", "ContractError", "Envelope", "EventSpec", "ExpectedAction", "Phase",
+    "PieceRouted", "PieceSnapshot", "PieceStatusChanged", "PieceSubmitted", "Position", "Recipient", "Role",
+    "Siret", "Statut", "Structure", "StructureUpserted", "SubmissionReason", "info", "libelle", "make_event",
+    "new_event_id", "parse_cadre", "parse_event", "siret_error", "spec_of", "utcnow",
+]

@@ -1,0 +1,24 @@
+"""Kafka topic names: the only place they are written down."""
+
+PIECES_SUBMITTED = "travaux.pieces.submitted"
+PIECES_ROUTED = "travaux.pieces.routed"
+PIECES_STATUS = "travaux.pieces.status"
+STRUCTURES = "travaux.structures"  # compacted, keyed by SIRET
+DOSSIERS_ARCHIVED = "travaux.dossiers.archived"
+
+ALL = (PIECES_SUBMITTED, PIECES_ROUTED, PIECES_STATUS, STRUCTURES, DOSSIERS_ARCHIVED)
+COMPACTED = frozenset({STRUCTURES})
+
+
+def dead_letter(topic: str) -> str:
+    """The dead-letter topic of ``topic``: messages its consumers could not process, reason in headers."""
+    return f"{topic}.dlt"
+
+
+# Header names carried by dead-letter records.
+DLT_REASON = "dlt-reason"
+DLT_CODE = "dlt-code"
+DLT_SOURCE_TOPIC = "dlt-source-topic"
+DLT_SOURCE_PARTITION = "dlt-source-partition"
+DLT_SOURCE_OFFSET = "dlt-source-offset"
+DLT_CONSUMER = "dlt-consumer"

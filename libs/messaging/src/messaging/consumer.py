@@ -1,0 +1,183 @@
+"""The consumer loop every aiokafka-based service runs.
+
+- One registry maps a payload type to its handler: what happens when X arrives is read in one place.
+- A value that does not honour the contracts, or a handler's ``PermanentError``, goes to
+  ``<topic>.dlt`` with the reason in headers, and the loop goes on.
+- Infrastructure errors and ``TransientError`` are retried without end (the record is not skipped); other handler errors
+  are retried a few times, then dead-lettered.
+- Offsets are committed only after every record before them was handled: at-least-once delivery,
+  made exactly-once in effect by handlers that deduplicate on the event id.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter
+from pydantic import BaseModel
+from pymongo.errors import ConnectionFailure
+
+from contracts import ContractError, Envelope, parse_event, topics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope[Any]], Awaitable[None]]
+
+HANDLED = Counter("events_handled_total", "Events handled", ["consumer", "type"])
+DEAD_LETTERED = Counter("events_dead_lettered_total", "Events sent to a dead-letter topic", ["consumer", "code"])
+
+
+class PermanentError(Exception):
+    """A message that can never be processed as it is; ``code`` is stable, the message is the reason."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code = code
+
+
+class TransientError(Exception):
+    """A dependency is away for now (SMTP server down, 4xx answer): retry without end, never skip."""
+
+
+RETRY_FOREVER = (ConnectionFailure, KafkaError, OSError, TransientError)
+
+
+class _Joined(ConsumerRebalanceListener):
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.event.set()
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        bootstrap_servers: str,
+        group_id: str,
+        instance_id: str,
+        topics_: list[str],
+        registry: Mapping[type[BaseModel], Handler],
+        producer: AIOKafkaProducer,
+        max_attempts: int = 5,
+        max_records: int = 500,
+    ):
+        self.name = name
+        self.registry = dict(registry)
+        self.producer = producer
+        self.max_attempts = max_attempts
+        self.max_records = max_records
+        self._joined = _Joined()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            group_instance_id=f"{instance_id}-{group_id}",
+            client_id=name,
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=3000,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        self._topics = topics_
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Joined its group and got an assignment (possibly empty when replicas outnumber partitions)."""
+        return self._joined.event.is_set() and self._task is not None and not self._task.done()
+
+    async def wait_joined(self, timeout: float = 60.0) -> None:
+        await asyncio.wait_for(self._joined.event.wait(), timeout)
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._consumer.subscribe(self._topics, listener=self._joined)
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self._consumer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=self.max_records)
+            except KafkaError as exc:
+                log.warning("%s: fetch failed, retrying: %r", self.name, exc)
+                await asyncio.sleep(1.0)
+                continue
+            if batches:
+                # Partitions are independent: handle them concurrently, each one in order.
+                await asyncio.gather(*(self._handle_partition(tp, records) for tp, records in batches.items()))
+
+    async def _handle_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        for record in records:
+            await self._handle_record(record)
+        await self._commit(tp, records[-1].offset + 1)
+
+    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        try:
+            await self._consumer.commit({tp: offset})
+        except KafkaError as exc:
+            # Lost the partition in a rebalance: its new owner re-reads from the last commit and the
+            # handlers' deduplication absorbs the replay.
+            log.warning("%s: commit of %s@%d failed (%s); records will be re-delivered", self.name, tp, offset, exc)
+
+    async def _handle_record(self, record: ConsumerRecord) -> None:
+        try:
+            envelope = parse_event(record.value)
+        except ContractError as exc:
+            await self._dead_letter(record, exc.code, exc.reason)
+            return
+        handler = self.registry.get(type(envelope.data))
+        if handler is None:
+            return  # a type this consumer does not care about
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await handler(envelope)
+                HANDLED.labels(self.name, envelope.type).inc()
+                return
+            except PermanentError as exc:
+                await self._dead_letter(record, exc.code, str(exc))
+                return
+            except RETRY_FOREVER as exc:
+                delay = min(0.2 * 2 ** min(attempt, 6), 10.0)
+                log.warning("%s: infrastructure error on %s, retrying in %.1fs: %r", self.name, envelope.id, delay, exc)
+                await asyncio.sleep(delay)
+            except Exception as exc:  # noqa: BLE001 - a bug or bad data: bounded retries, then dead letter
+                if attempt >= self.max_attempts:
+                    log.exception("%s: event %s failed %d times; dead-lettering", self.name, envelope.id, attempt)
+                    await self._dead_letter(record, "handler_failed", f"{type(exc).__name__}: {exc}")
+                    return
+                await asyncio.sleep(0.1 * 2**attempt)
+
+    async def _dead_letter(self, record: ConsumerRecord, code: str, reason: str) -> None:
+        DEAD_LETTERED.labels(self.name, code).inc()
+        log.error("%s: %s@%d offset %d to dead letters: %s (%s)", self.name, record.topic, record.partition, record.offset, code, reason)
+        headers = [
+            (topics.DLT_CODE, code.encode()),
+            (topics.DLT_REASON, reason[:2000].encode()),
+            (topics.DLT_SOURCE_TOPIC, record.topic.encode()),
+            (topics.DLT_SOURCE_PARTITION, str(record.partition).encode()),
+            (topics.DLT_SOURCE_OFFSET, str(record.offset).encode()),
+            (topics.DLT_CONSUMER, self.name.encode()),
+        ]
+        await self.producer.send_and_wait(
+            topics.dead_letter(record.topic), value=record.value, key=record.key, headers=headers
+        )

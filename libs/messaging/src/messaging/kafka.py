@@ -1,0 +1,57 @@
+"""Kafka clients with the settings every service uses, and topic creation."""
+
+import logging
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from contracts import topics
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    # acks=all: an event counts as published only once the broker has it. No idempotent producer:
+    # the local broker refuses InitProducerId; consumers deduplicate on the event id instead.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=30000,
+    )
+
+
+def all_topic_names() -> list[str]:
+    return [name for topic in topics.ALL for name in (topic, topics.dead_letter(topic))]
+
+
+async def ensure_topics(
+    bootstrap_servers: str, partitions: int = 6, replication_factor: int = 1, names: list[str] | None = None
+) -> None:
+    """Create the platform's topics (and their dead-letter topics) if they do not exist yet."""
+    wanted = names or all_topic_names()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="topic-setup")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(
+                name=name,
+                num_partitions=partitions,
+                replication_factor=replication_factor,
+                topic_configs={"cleanup.policy": "compact"} if name in topics.COMPACTED else {},
+            )
+            for name in wanted
+            if name not in existing
+        ]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another service created them at the same moment
+            log.info("created topics: %s", ", ".join(t.name for t in missing))
+    finally:
+        await admin.close()

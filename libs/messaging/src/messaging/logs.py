@@ -1,0 +1,15 @@
+"""One logging setup for every service: a line per record, service name first."""
+
+import logging
+import sys
+
+
+def configure(service: str, level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stdout,
+        format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    logging.getLogger("pymongo").setLevel(logging.WARNING)

@@ -1,0 +1,28 @@
+"""MongoDB access with pymongo's ``AsyncMongoClient`` (the successor of the deprecated motor)."""
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+T = TypeVar("T")
+
+
+def make_client(uri: str) -> AsyncMongoClient:
+    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+
+
+async def in_transaction(client: AsyncMongoClient, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one multi-document transaction (retried by pymongo on transient errors)."""
+    async with client.start_session() as session:
+        return await session.with_transaction(work)
+
+
+async def ping(database: AsyncDatabase) -> bool:
+    try:
+        await database.command("ping")
+        return True
+    except Exception:  # readiness probe: any failure means "not ready"
+        return False

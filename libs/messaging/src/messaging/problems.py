@@ -1,0 +1,88 @@
+"""Errors as RFC 9457 problem details, each with a stable ``code``; French title and detail.
+
+``Problem`` is a plain exception (no I/O), so domain code may raise it; ``install`` turns it, and
+FastAPI's own errors, into ``application/problem+json`` answers.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+MEDIA_TYPE = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+@dataclass
+class Problem(Exception):
+    """A request refused with a reason. ``status`` is the HTTP status it maps to."""
+
+    code: str
+    title: str
+    detail: str
+    status: int = 422
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def problem_body(problem: Problem, instance: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:travaux:problem:{problem.code}",
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+        "code": problem.code,
+        "instance": instance,
+    }
+    if problem.errors:
+        body["errors"] = [{"field": e.field, "code": e.code, "message": e.message} for e in problem.errors]
+    return body
+
+
+def problem_response(problem: Problem, instance: str) -> JSONResponse:
+    return JSONResponse(problem_body(problem, instance), status_code=problem.status, media_type=MEDIA_TYPE)
+
+
+def field_code(error: dict[str, Any], siret_fields: frozenset[str] = frozenset({"siret", "fournisseur", "moe", "moa"})) -> str:
+    """A stable code for one pydantic validation error."""
+    name = str(error["loc"][-1]) if error["loc"] else ""
+    if error["type"] == "missing":
+        return "champ_manquant"
+    if error["type"] == "extra_forbidden":
+        return "champ_inconnu"
+    if name in siret_fields:
+        return "siret_invalide"
+    if name.startswith("montant"):
+        return "montant_invalide"
+    return "champ_invalide"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), field_code(e), e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()
+        ]
+        codes = {e.code for e in errors}
+        code = codes.pop() if len(codes) == 1 else "requete_invalide"
+        detail = "; ".join(f"{e.field} : {e.message}" for e in errors)
+        return problem_response(Problem(code, "Requête invalide", detail, 422, errors), request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "ressource_introuvable", 405: "methode_non_autorisee"}
+        problem = Problem(codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail), str(exc.detail), exc.status_code)
+        return problem_response(problem, request.url.path)

@@ -1,0 +1,13 @@
+"""What the archive service does with each event it consumes: one place to read it."""
+
+from functools import partial
+
+from contracts import PieceStatusChanged
+from messaging.consumer import Handler
+
+from archive.bootstrap import ArchiveContext
+from archive.handlers.status_changed import on_status_changed
+
+
+def handlers(ctx: ArchiveContext) -> dict[type, Handler]:
+    return {PieceStatusChanged: partial(on_status_changed, ctx)}

@@ -1,0 +1,12 @@
+"""Any status change is activity on the dossier."""
+
+from typing import Any
+
+from contracts import Envelope, PieceStatusChanged
+
+from archive.bootstrap import ArchiveContext
+
+
+async def on_status_changed(ctx: ArchiveContext, envelope: Envelope[Any]) -> None:
+    event: PieceStatusChanged = envelope.data
+    await ctx.activity.touch(event.piece.dossier_id, event.changed_at, event.statut.value)

@@ -1,0 +1,47 @@
+"""Routing decided: apply the status, append it to the history and announce it on the public stream,
+in one transaction with the event id, so a re-delivered decision changes nothing."""
+
+import logging
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import Envelope, PieceRouted, PieceStatusChanged, make_event, new_event_id, utcnow
+from messaging.consumer import PermanentError
+from messaging.mongo import in_transaction
+
+from deposit.adapters.pieces import snapshot_of
+from deposit.bootstrap import SOURCE, DepositContext
+from deposit.domain.piece import apply_routing
+
+log = logging.getLogger(__name__)
+
+
+async def on_piece_routed(ctx: DepositContext, envelope: Envelope[Any]) -> None:
+    decision: PieceRouted = envelope.data
+
+    async def work(session: AsyncClientSession) -> bool:
+        if not await ctx.processed.claim(str(envelope.id), session):
+            return False
+        record = await ctx.pieces.get(decision.piece_id, session)
+        if record is None:
+            raise PermanentError("piece_inconnue", f"routing decision for unknown pièce {decision.piece_id}")
+        snapshot = snapshot_of(record)
+        change = apply_routing(snapshot.cadre, snapshot.statut, decision, utcnow())
+        if change is None:
+            log.info("pièce %s is %s, no longer awaiting routing: decision %s ignored", decision.piece_id, snapshot.statut, envelope.id)
+            return False
+        await ctx.pieces.apply(decision.piece_id, decision.dossier_id, change, session)
+        event = PieceStatusChanged(
+            previous_statut=change.previous,
+            statut=change.new,
+            changed_at=change.entry.at,
+            piece=snapshot.model_copy(update={"statut": change.new}),
+            expected_action=change.expected_action,
+        )
+        status_id = new_event_id(envelope.id, "status")
+        await ctx.outbox.add(make_event(event, source=SOURCE, subject=decision.dossier_id, event_id=status_id), session)
+        return True
+
+    if await in_transaction(ctx.client, work):
+        ctx.outbox.notify()

@@ -1,0 +1,17 @@
+"""This service's own copy of the directory, fed by the compacted ``travaux.structures`` topic."""
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts import Structure
+
+
+class StructureView:
+    def __init__(self, database: AsyncDatabase):
+        self.collection = database["structures"]
+
+    async def upsert(self, structure: Structure) -> None:
+        await self.collection.replace_one({"_id": structure.siret}, structure.model_dump(), upsert=True)
+
+    async def get(self, siret: str) -> Structure | None:
+        document = await self.collection.find_one({"_id": siret})
+        return None if document is None else Structure.model_validate(document)

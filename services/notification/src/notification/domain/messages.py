@@ -1,0 +1,50 @@
+"""French e-mails rendered from Jinja2 templates (text and HTML), with subjects a person can sort by:
+``[Travaux] <kind> — <cadre> n° <numéro> — dossier <id> — <status>``."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from contracts import PieceStatusChanged, info, libelle
+
+from notification.domain.rules import PlannedMail, Template
+
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+_KIND = {Template.ACTION_ATTENDUE: "Action attendue", Template.INFORMATION: "Information"}
+_ROLE_LABEL = {"FOURNISSEUR": "fournisseur", "MOE": "maîtrise d'œuvre", "MOA": "maîtrise d'ouvrage", "SERVICE_FINANCIER": "service financier"}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+
+
+def render(mail: PlannedMail, event: PieceStatusChanged, structure_name: str, base_url: str) -> Message:
+    piece = event.piece
+    context = {
+        "piece": piece,
+        "cadre_libelle": info(piece.cadre).libelle,
+        "statut_libelle": libelle(event.statut),
+        "expected": event.expected_action,
+        "role_label": _ROLE_LABEL.get(mail.role.value, mail.role.value),
+        "structure_name": structure_name,
+        "piece_url": f"{base_url.rstrip('/')}/v1/pieces/{piece.piece_id}",
+        "dossier_url": f"{base_url.rstrip('/')}/v1/dossiers/{piece.dossier_id}",
+    }
+    subject = (
+        f"[Travaux] {_KIND[mail.template]} — {piece.cadre} n° {piece.numero} — "
+        f"dossier {piece.dossier_id[:8]} — {context['statut_libelle']}"
+    )
+    text = _ENV.get_template(f"{mail.template}.txt.j2").render(context)
+    html = _ENV.get_template(f"{mail.template}.html.j2").render(context)
+    return Message(subject, text, html)

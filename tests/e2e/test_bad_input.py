@@ -1,0 +1,111 @@
+"""Every bad input gets a 4xx problem with a stable code; nothing is stored and no event leaves."""
+
+import asyncio
+import json
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from contracts import topics
+from tests.support import data
+
+
+def _cases(f: str, moe: str) -> list:
+    good = data.piece(f, moe)
+    return [
+        ("malformed piece JSON", data.multipart('{"cadre": "A4", '), 422, "piece_json_invalide"),
+        ("piece part missing", data.multipart(None), 422, "piece_manquante"),
+        ("document missing", data.multipart(good, document=None), 422, "document_manquant"),
+        ("document not a PDF", data.multipart(good, document=b"PK\x03\x04 a zip, not a pdf"), 415, "document_non_pdf"),
+        ("unknown cadre", data.multipart({**good, "cadre": "A99"}), 422, "cadre_inconnu"),
+        ("non-works cadre", data.multipart({**good, "cadre": "A1"}), 422, "cadre_hors_travaux"),
+        ("retired cadre", data.multipart({**good, "cadre": "A11"}), 422, "cadre_retire"),
+        ("malformed SIRET", data.multipart({**good, "fournisseur": "12345678901234"}), 422, "siret_invalide"),
+        ("SIRET too short", data.multipart({**good, "moe": "1234"}), 422, "siret_invalide"),
+        ("HT + TVA != TTC", data.multipart({**good, "montant_ttc": "12000.01"}), 422, "montants_incoherents"),
+        ("amount with 3 decimals", data.multipart({**good, "montant_ht": "10000.001"}), 422, "montant_invalide"),
+        ("date in the future", data.multipart({**good, "date_piece": "2999-01-01"}), 422, "date_future"),
+        ("unknown structure", data.multipart({**good, "moe": data.siret()}), 422, "structure_inconnue"),
+        ("unknown field", data.multipart({**good, "remise": "10"}), 422, "champ_inconnu"),
+    ]
+
+
+async def test_each_bad_deposit_is_refused_with_a_stable_code_and_nothing_is_stored(
+    deposit, parties, recorder, infrastructure
+):
+    cases = _cases(parties["fournisseur"]["siret"], parties["moe"]["siret"])
+    numeros = set()
+    for name, files, status, code in cases:
+        response = await deposit.post("/v1/pieces", files=files)
+        assert response.status_code == status, f"{name}: {response.text}"
+        assert response.headers["content-type"].startswith("application/problem+json"), name
+        problem = response.json()
+        assert problem["code"] == code, f"{name}: {problem}"
+        assert problem["status"] == status and problem["title"] and problem["detail"], name
+        piece_part = files.get("piece")
+        if piece_part:
+            try:
+                numeros.add(json.loads(piece_part[1])["numero"])
+            except (ValueError, KeyError):
+                pass
+
+    client = AsyncMongoClient(infrastructure.mongodb_uri)
+    try:
+        assert await client.deposit.pieces.count_documents({"numero": {"$in": sorted(numeros)}}) == 0
+        pending = await client.deposit["documents.files"].count_documents({"metadata.pending": True})
+        assert pending == 0, "a refused deposit left a document behind"
+    finally:
+        await client.close()
+    await asyncio.sleep(1)
+    leaked = [r for r in recorder.on(topics.PIECES_SUBMITTED) if r.event and r.event.data.piece.numero in numeros]
+    assert leaked == []
+
+
+async def test_a_number_already_used_by_the_fournisseur_is_a_conflict(deposit, parties):
+    body = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])
+    assert (await deposit.post("/v1/pieces", files=data.multipart(body))).status_code == 201
+
+    again = await deposit.post("/v1/pieces", files=data.multipart(body))
+
+    assert again.status_code == 409 and again.json()["code"] == "numero_deja_utilise"
+
+
+@pytest.mark.parametrize(
+    "topic, consumers",
+    [
+        (topics.PIECES_SUBMITTED, {"routing"}),
+        (topics.PIECES_ROUTED, {"deposit"}),
+        (topics.PIECES_STATUS, {"notification", "archive"}),
+        (topics.STRUCTURES, {"notification"}),
+    ],
+)
+async def test_an_unparseable_message_goes_to_the_dead_letter_topic_and_consumption_goes_on(
+    system, deposit, parties, recorder, infrastructure, topic, consumers
+):
+    from aiokafka import AIOKafkaProducer
+
+    marker = f"garbage-{topic}".encode()
+    producer = AIOKafkaProducer(bootstrap_servers=infrastructure.kafka)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, key=b"k", value=b"{not json " + marker)
+        await producer.send_and_wait(topic, key=b"k", value=json.dumps({"specversion": "1.0", "type": "fr.travaux.unknown.v1"}).encode())
+    finally:
+        await producer.stop()
+
+    dead = await recorder.wait_for(topics.dead_letter(topic), lambda r: True, count=2 * len(consumers), timeout=30)
+    ours = [r for r in dead if marker in (r.value or b"")]
+    assert {r.headers[topics.DLT_CONSUMER].decode() for r in ours} == consumers
+    assert {r.headers[topics.DLT_CODE] for r in ours} == {b"invalid_json"}
+    assert all(r.headers[topics.DLT_SOURCE_TOPIC].decode() == topic and r.headers[topics.DLT_REASON] for r in ours)
+    unknown = [r for r in dead if b"fr.travaux.unknown.v1" in (r.value or b"")]
+    assert {r.headers[topics.DLT_CODE] for r in unknown} == {b"unknown_type"}
+
+    # The consumers went on: a new deposit still reaches the MOE.
+    body = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])
+    piece_id = (await deposit.post("/v1/pieces", files=data.multipart(body))).json()["piece_id"]
+    for _ in range(150):
+        if (await deposit.get(f"/v1/pieces/{piece_id}")).json()["statut"] == "MISE_A_DISPOSITION_MOE":
+            break
+        await asyncio.sleep(0.2)
+    assert (await deposit.get(f"/v1/pieces/{piece_id}")).json()["statut"] == "MISE_A_DISPOSITION_MOE"

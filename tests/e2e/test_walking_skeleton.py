@@ -1,0 +1,111 @@
+"""A fournisseur deposits an A4 with its PDF; it travels deposit → routing → deposit → notification
+and archive; the user sees the history over HTTP, the e-mails in the catcher, the events on the topic."""
+
+import asyncio
+from datetime import datetime
+
+from contracts import PieceStatusChanged, Role, Statut, topics
+from tests.support import data
+from tests.support.mail import wait_for_mail
+from tests.support.services import http
+
+
+async def wait_for_status(deposit, piece_id: str, statut: str, timeout: float = 30.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        body = (await deposit.get(f"/v1/pieces/{piece_id}")).json()
+        if body["statut"] == statut or asyncio.get_running_loop().time() > deadline:
+            return body
+        await asyncio.sleep(0.2)
+
+
+async def test_an_a4_reaches_the_moe_who_is_mailed(system, deposit, parties, recorder, infrastructure):
+    fournisseur, moe, moa = parties["fournisseur"], parties["moe"], parties["moa"]
+    body = data.piece(fournisseur["siret"], moe["siret"], moa["siret"])
+
+    response = await deposit.post("/v1/pieces", files=data.multipart(body))
+
+    assert response.status_code == 201, response.text
+    accepted = response.json()
+    assert accepted["statut"] == "DEPOSEE"
+    piece_id, dossier_id = accepted["piece_id"], accepted["dossier_id"]
+    assert response.headers["location"] == f"/v1/pieces/{piece_id}"
+
+    piece = await wait_for_status(deposit, piece_id, "MISE_A_DISPOSITION_MOE")
+    assert piece["statut"] == "MISE_A_DISPOSITION_MOE"
+    history = piece["historique"]
+    assert [h["statut"] for h in history] == ["DEPOSEE", "MISE_A_DISPOSITION_MOE"]
+    stamps = [datetime.fromisoformat(h["at"]) for h in history]
+    assert stamps[0] <= stamps[1]
+    assert piece["montant_ttc"] == "12000.00" and piece["cadre"] == "A4" and piece["moe"] == moe["siret"]
+
+    dossier = (await deposit.get(f"/v1/dossiers/{dossier_id}")).json()
+    assert [p["piece_id"] for p in dossier["pieces"]] == [piece_id]
+    assert [h["statut"] for h in dossier["pieces"][0]["historique"]] == ["DEPOSEE", "MISE_A_DISPOSITION_MOE"]
+    assert (await deposit.get(f"/v1/pieces/{piece_id}/historique")).json() == history
+
+    document = await deposit.get(f"/v1/pieces/{piece_id}/document")
+    assert document.status_code == 200 and document.content == data.PDF
+    assert document.headers["content-type"] == "application/pdf"
+
+    # E-mails: the MOE is called to act; the fournisseur and the MOA are informed. One each.
+    numero = body["numero"]
+    mails = await wait_for_mail(infrastructure.mail, lambda m: numero in m.subject, count=3)
+    by_recipient = {m.to[0]: m for m in mails}
+    assert len(mails) == 3 and set(by_recipient) == {moe["email_contact"], fournisseur["email_contact"], moa["email_contact"]}
+    to_moe = by_recipient[moe["email_contact"]]
+    assert to_moe.subject.startswith("[Travaux] Action attendue — A4 n° " + numero)
+    assert "Action attendue" in to_moe.text and "état d'acompte (A15)" in to_moe.text
+    assert f"/v1/pieces/{piece_id}" in to_moe.text and "12000.00 EUR" in to_moe.text and "<table" in to_moe.html
+    for informed in (fournisseur, moa):
+        mail = by_recipient[informed["email_contact"]]
+        assert mail.subject.startswith("[Travaux] Information — A4 n° " + numero)
+        assert dossier_id in mail.text
+
+    # The public stream, as a downstream subscriber sees it: both status changes, keyed by dossier.
+    events = await recorder.wait_for(topics.PIECES_STATUS, lambda r: r.is_about(piece_id), count=2)
+    assert [r.key for r in events] == [dossier_id.encode()] * 2
+    changes: list[PieceStatusChanged] = [r.event.data for r in events]
+    assert [(c.previous_statut, c.statut) for c in changes] == [(None, Statut.DEPOSEE), (Statut.DEPOSEE, Statut.MISE_A_DISPOSITION_MOE)]
+    assert changes[1].expected_action.role is Role.MOE and changes[1].expected_action.siret == moe["siret"]
+
+    # Archive knows the dossier's last activity: the moment it reached the MOE.
+    async with http(system.archive_url) as archive:
+        for _ in range(100):
+            activity = await archive.get(f"/v1/dossiers/{dossier_id}/activite")
+            if activity.status_code == 200 and "MISE_A_DISPOSITION_MOE" in activity.json()["statuts_vus"]:
+                break
+            await asyncio.sleep(0.2)
+    assert activity.status_code == 200, activity.text
+    assert datetime.fromisoformat(activity.json()["last_activity_at"]) == changes[1].changed_at
+
+    # Notification's own record of what it sent.
+    async with http(system.notification_url) as notification:
+        sent = (await notification.get(f"/v1/dossiers/{dossier_id}/notifications")).json()
+    assert sorted((s["email"], s["state"], s["template"]) for s in sent) == sorted(
+        [(moe["email_contact"], "sent", "action_attendue"), (fournisseur["email_contact"], "sent", "information"), (moa["email_contact"], "sent", "information")]
+    )
+
+    # Nothing more arrives later: no duplicate e-mail.
+    await asyncio.sleep(2)
+    assert len([m for m in infrastructure.mail.messages() if numero in m.subject]) == 3
+
+
+async def test_a_retried_deposit_with_the_same_idempotency_key_stores_once(deposit, parties, recorder):
+    body = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])
+    headers = {"Idempotency-Key": f"retry-{body['numero']}"}
+
+    first = await deposit.post("/v1/pieces", files=data.multipart(body), headers=headers)
+    second = await deposit.post("/v1/pieces", files=data.multipart(body), headers=headers)
+
+    assert first.status_code == 201 and second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers.get("idempotent-replayed") == "true"
+    submitted = await recorder.wait_for(
+        topics.PIECES_SUBMITTED, lambda r: r.is_about(first.json()["piece_id"]), count=2, timeout=5
+    )
+    assert len(submitted) == 1
+
+    other = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])
+    reused = await deposit.post("/v1/pieces", files=data.multipart(other), headers=headers)
+    assert reused.status_code == 422 and reused.json()["code"] == "cle_idempotence_reutilisee"

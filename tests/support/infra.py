@@ -1,0 +1,116 @@
+"""Where the tests find their infrastructure, in this order:
+
+1. endpoints given in the environment (TEST_KAFKA_BOOTSTRAP_SERVERS, TEST_MONGODB_URI, TEST_SMTP_HOST,
+   TEST_SMTP_PORT and TEST_MAIL_API_URL with TEST_MAIL_API_KIND=mailpit|maildev);
+2. testcontainers (Apache Kafka, MongoDB replica set, Mailpit) when a Docker daemon answers;
+3. the local processes of deploy/local/stack.py (Tansu, SecantusDB) on the test ports, plus an
+   aiosmtpd catcher in this process.
+
+None found → the session fails with the reason. Nothing is ever skipped.
+"""
+
+import importlib.util
+import os
+import shutil
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.mail import HttpCatcher, InProcessCatcher, MailCatcher
+
+REPO = Path(__file__).resolve().parents[2]
+TEST_RUN_DIR = REPO / ".run" / "test"
+TEST_PORTS = {
+    "KAFKA_PORT": 19092, "MONGODB_PORT": 17017, "SMTP_PORT": 11025, "MAILDEV_UI_PORT": 11080,
+    "DEPOSIT_HTTP_PORT": 18000, "ROUTING_HTTP_PORT": 18001, "NOTIFICATION_HTTP_PORT": 18002, "ARCHIVE_HTTP_PORT": 18003,
+}
+
+
+def load_stack():
+    spec = importlib.util.spec_from_file_location("stack", REPO / "deploy" / "local" / "stack.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Infrastructure:
+    kind: str
+    kafka: str
+    mongodb_uri: str
+    mail: MailCatcher
+    _cleanup: ExitStack = field(default_factory=ExitStack)
+
+    def close(self) -> None:
+        self._cleanup.close()
+
+
+def _from_environment() -> Infrastructure | None:
+    names = ["TEST_KAFKA_BOOTSTRAP_SERVERS", "TEST_MONGODB_URI", "TEST_SMTP_HOST", "TEST_SMTP_PORT", "TEST_MAIL_API_URL"]
+    given = [n for n in names if os.environ.get(n)]
+    if not given:
+        return None
+    if len(given) != len(names):
+        raise RuntimeError(f"incomplete test endpoints in the environment: set all of {names} (missing {set(names) - set(given)})")
+    mail = HttpCatcher(os.environ["TEST_SMTP_HOST"], int(os.environ["TEST_SMTP_PORT"]), os.environ["TEST_MAIL_API_URL"],
+                       os.environ.get("TEST_MAIL_API_KIND", "mailpit"))
+    infra = Infrastructure("environment", os.environ["TEST_KAFKA_BOOTSTRAP_SERVERS"], os.environ["TEST_MONGODB_URI"], mail)
+    infra._cleanup.callback(mail.close)
+    return infra
+
+
+def _docker_answers() -> bool:
+    if os.environ.get("TEST_NO_DOCKER") or shutil.which("docker") is None:
+        return False
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:  # noqa: BLE001 - no daemon: fall through to local processes
+        return False
+
+
+def _from_testcontainers() -> Infrastructure:
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.mongodb import MongoDbContainer
+
+    stack = ExitStack()
+    kafka = stack.enter_context(KafkaContainer("apache/kafka:3.9.0").with_kraft())
+    mongo = stack.enter_context(MongoDbContainer("mongo:8.0").with_command("--replSet rs0 --bind_ip_all"))
+    mongo.exec(["mongosh", "--quiet", "--eval", "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})"])
+    mailpit = stack.enter_context(DockerContainer("axllent/mailpit").with_exposed_ports(1025, 8025))
+    wait_for_logs(mailpit, "accessible via")
+    host = mailpit.get_container_host_ip()
+    mail = HttpCatcher(host, int(mailpit.get_exposed_port(1025)), f"http://{host}:{mailpit.get_exposed_port(8025)}", "mailpit")
+    uri = f"mongodb://{mongo.get_container_host_ip()}:{mongo.get_exposed_port(27017)}/?directConnection=true"
+    infra = Infrastructure("testcontainers", kafka.get_bootstrap_server(), uri, mail, stack)
+    stack.callback(mail.close)
+    return infra
+
+
+def _from_local_processes() -> Infrastructure:
+    stack_module = load_stack()
+    os.environ.setdefault("TOOLS_DIR", str(REPO / ".run" / "tools"))  # share the developer's installs
+    stack_module.stop(["all"], run_dir=TEST_RUN_DIR)  # leftovers of an interrupted session
+    shutil.rmtree(TEST_RUN_DIR / "data", ignore_errors=True)  # every session starts from empty stores
+    try:
+        stack_module.start(["kafka", "mongodb"], run_dir=TEST_RUN_DIR, env_overrides=TEST_PORTS)
+    except stack_module.StackError as exc:
+        raise RuntimeError(f"could not start the local Kafka/MongoDB for the tests:\n{exc}") from None
+    mail = InProcessCatcher()
+    infra = Infrastructure(
+        "local processes",
+        f"127.0.0.1:{TEST_PORTS['KAFKA_PORT']}",
+        f"mongodb://127.0.0.1:{TEST_PORTS['MONGODB_PORT']}/?retryWrites=false&directConnection=true",
+        mail,
+    )
+    infra._cleanup.callback(stack_module.stop, ["kafka", "mongodb"], run_dir=TEST_RUN_DIR)
+    infra._cleanup.callback(mail.close)
+    return infra
+
+
+def resolve() -> Infrastructure:
+    return _from_environment() or (_from_testcontainers() if _docker_answers() else _from_local_processes())

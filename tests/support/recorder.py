@@ -1,0 +1,82 @@
+"""A downstream system's view of the topics: a consumer-group member that records every event."""
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.abc import ConsumerRebalanceListener
+
+from contracts import ContractError, Envelope, parse_event
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, bytes]
+
+    @property
+    def event(self) -> Envelope[Any] | None:
+        """The parsed CloudEvent, or None for a value that does not honour the contracts."""
+        try:
+            return parse_event(self.value)
+        except ContractError:
+            return None
+
+    def is_about(self, piece_id: str) -> bool:
+        event = self.event
+        piece = getattr(event.data, "piece", None) if event else None
+        return piece is not None and piece.piece_id == piece_id
+
+
+class _Assigned(ConsumerRebalanceListener):
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.event.set()
+
+
+class TopicRecorder:
+    def __init__(self, bootstrap_servers: str, topics: list[str], group_id: str):
+        self.records: list[Record] = []
+        self._assigned = _Assigned()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers, group_id=group_id, auto_offset_reset="earliest", enable_auto_commit=True
+        )
+        self._topics = topics
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._consumer.subscribe(self._topics, listener=self._assigned)
+        self._task = asyncio.create_task(self._run())
+
+    async def wait_assigned(self, timeout: float = 120) -> None:
+        await asyncio.wait_for(self._assigned.event.wait(), timeout)
+
+    async def _run(self) -> None:
+        async for message in self._consumer:
+            self.records.append(Record(message.topic, message.key, message.value, dict(message.headers or ())))
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+        await self._consumer.stop()
+
+    def on(self, topic: str) -> list[Record]:
+        return [r for r in self.records if r.topic == topic]
+
+    async def wait_for(self, topic: str, predicate, count: int = 1, timeout: float = 30.0) -> list[Record]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [r for r in self.on(topic) if predicate(r)]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(0.1)

@@ -1,0 +1,65 @@
+"""The four services as real processes (deploy/local/stack.py), pointed at the test infrastructure."""
+
+import os
+from dataclasses import dataclass
+
+import httpx
+
+from tests.support.infra import TEST_PORTS, TEST_RUN_DIR, Infrastructure, load_stack
+
+SERVICES = ["deposit", "routing", "notification", "archive"]
+
+
+@dataclass
+class RunningServices:
+    env: dict[str, str]
+    deposit_url: str
+    notification_url: str
+    archive_url: str
+
+    def restart(self, name: str, **extra_env: str) -> None:
+        """Stop ``name`` and start it again, optionally with extra settings."""
+        stack = load_stack()
+        stack.stop([name], run_dir=TEST_RUN_DIR)
+        stack.start([name], run_dir=TEST_RUN_DIR, env_overrides={**self.env, **extra_env})
+
+    def pid(self, name: str) -> int:
+        return int((TEST_RUN_DIR / "pids" / f"{name}.pid").read_text())
+
+    def log(self, name: str) -> str:
+        return (TEST_RUN_DIR / "logs" / f"{name}.log").read_text(errors="replace")
+
+
+def start_services(infra: Infrastructure) -> RunningServices:
+    env = {
+        **{k: str(v) for k, v in TEST_PORTS.items()},
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
+        "MONGODB_URI": infra.mongodb_uri,
+        "SMTP_HOST": infra.mail.smtp_host,
+        "SMTP_PORT": str(infra.mail.smtp_port),
+        "SMTP_STARTTLS": "false",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{TEST_PORTS['DEPOSIT_HTTP_PORT']}",
+        "OUTBOX_LEASE_SECONDS": "3",
+        "TOOLS_DIR": os.environ.get("TOOLS_DIR", ""),
+    }
+    stack = load_stack()
+    stack.stop(SERVICES, run_dir=TEST_RUN_DIR)
+    try:
+        stack.start(SERVICES, run_dir=TEST_RUN_DIR, env_overrides=env)
+    except stack.StackError as exc:
+        raise RuntimeError(f"the services did not start:\n{exc}") from None
+    base = "http://127.0.0.1:{}".format
+    return RunningServices(
+        env=env,
+        deposit_url=base(TEST_PORTS["DEPOSIT_HTTP_PORT"]),
+        notification_url=base(TEST_PORTS["NOTIFICATION_HTTP_PORT"]),
+        archive_url=base(TEST_PORTS["ARCHIVE_HTTP_PORT"]),
+    )
+
+
+def stop_services() -> None:
+    load_stack().stop(SERVICES, run_dir=TEST_RUN_DIR)
+
+
+def http(base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base_url, timeout=30)
