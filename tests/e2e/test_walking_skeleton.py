@@ -52,7 +52,11 @@ async def test_an_a4_reaches_the_moe_who_is_mailed(system, deposit, parties, rec
     numero = body["numero"]
     mails = await wait_for_mail(infrastructure.mail, lambda m: numero in m.subject, count=3)
     by_recipient = {m.to[0]: m for m in mails}
-    assert len(mails) == 3 and set(by_recipient) == {moe["email_contact"], fournisseur["email_contact"], moa["email_contact"]}
+    assert len(mails) == 3 and set(by_recipient) == {
+        moe["email_contact"],
+        fournisseur["email_contact"],
+        moa["email_contact"],
+    }
     to_moe = by_recipient[moe["email_contact"]]
     assert to_moe.subject.startswith("[Travaux] Action attendue — A4 n° " + numero)
     assert "Action attendue" in to_moe.text and "état d'acompte (A15)" in to_moe.text
@@ -66,7 +70,10 @@ async def test_an_a4_reaches_the_moe_who_is_mailed(system, deposit, parties, rec
     events = await recorder.wait_for(topics.PIECES_STATUS, lambda r: r.is_about(piece_id), count=2)
     assert [r.key for r in events] == [dossier_id.encode()] * 2
     changes: list[PieceStatusChanged] = [r.event.data for r in events]
-    assert [(c.previous_statut, c.statut) for c in changes] == [(None, Statut.DEPOSEE), (Statut.DEPOSEE, Statut.MISE_A_DISPOSITION_MOE)]
+    assert [(c.previous_statut, c.statut) for c in changes] == [
+        (None, Statut.DEPOSEE),
+        (Statut.DEPOSEE, Statut.MISE_A_DISPOSITION_MOE),
+    ]
     assert changes[1].expected_action.role is Role.MOE and changes[1].expected_action.siret == moe["siret"]
 
     # Archive knows the dossier's last activity: the moment it reached the MOE.
@@ -83,7 +90,11 @@ async def test_an_a4_reaches_the_moe_who_is_mailed(system, deposit, parties, rec
     async with http(system.notification_url) as notification:
         sent = (await notification.get(f"/v1/dossiers/{dossier_id}/notifications")).json()
     assert sorted((s["email"], s["state"], s["template"]) for s in sent) == sorted(
-        [(moe["email_contact"], "sent", "action_attendue"), (fournisseur["email_contact"], "sent", "information"), (moa["email_contact"], "sent", "information")]
+        [
+            (moe["email_contact"], "sent", "action_attendue"),
+            (fournisseur["email_contact"], "sent", "information"),
+            (moa["email_contact"], "sent", "information"),
+        ]
     )
 
     # Nothing more arrives later: no duplicate e-mail.

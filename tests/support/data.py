@@ -23,7 +23,12 @@ def siret() -> str:
 
 def structure(name: str, public: bool = False) -> dict:
     number = siret()
-    return {"siret": number, "nom": name, "email_contact": f"{name.lower().replace(' ', '.')}.{number}@example.fr", "publique": public}
+    return {
+        "siret": number,
+        "nom": name,
+        "email_contact": f"{name.lower().replace(' ', '.')}.{number}@example.fr",
+        "publique": public,
+    }
 
 
 def piece(fournisseur: str, moe: str, moa: str | None = None, **overrides) -> dict:

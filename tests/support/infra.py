@@ -21,8 +21,14 @@ from tests.support.mail import HttpCatcher, InProcessCatcher, MailCatcher
 REPO = Path(__file__).resolve().parents[2]
 TEST_RUN_DIR = REPO / ".run" / "test"
 TEST_PORTS = {
-    "KAFKA_PORT": 19092, "MONGODB_PORT": 17017, "SMTP_PORT": 11025, "MAILDEV_UI_PORT": 11080,
-    "DEPOSIT_HTTP_PORT": 18000, "ROUTING_HTTP_PORT": 18001, "NOTIFICATION_HTTP_PORT": 18002, "ARCHIVE_HTTP_PORT": 18003,
+    "KAFKA_PORT": 19092,
+    "MONGODB_PORT": 17017,
+    "SMTP_PORT": 11025,
+    "MAILDEV_UI_PORT": 11080,
+    "DEPOSIT_HTTP_PORT": 18000,
+    "ROUTING_HTTP_PORT": 18001,
+    "NOTIFICATION_HTTP_PORT": 18002,
+    "ARCHIVE_HTTP_PORT": 18003,
 }
 
 
@@ -46,15 +52,29 @@ class Infrastructure:
 
 
 def _from_environment() -> Infrastructure | None:
-    names = ["TEST_KAFKA_BOOTSTRAP_SERVERS", "TEST_MONGODB_URI", "TEST_SMTP_HOST", "TEST_SMTP_PORT", "TEST_MAIL_API_URL"]
+    names = [
+        "TEST_KAFKA_BOOTSTRAP_SERVERS",
+        "TEST_MONGODB_URI",
+        "TEST_SMTP_HOST",
+        "TEST_SMTP_PORT",
+        "TEST_MAIL_API_URL",
+    ]
     given = [n for n in names if os.environ.get(n)]
     if not given:
         return None
     if len(given) != len(names):
-        raise RuntimeError(f"incomplete test endpoints in the environment: set all of {names} (missing {set(names) - set(given)})")
-    mail = HttpCatcher(os.environ["TEST_SMTP_HOST"], int(os.environ["TEST_SMTP_PORT"]), os.environ["TEST_MAIL_API_URL"],
-                       os.environ.get("TEST_MAIL_API_KIND", "mailpit"))
-    infra = Infrastructure("environment", os.environ["TEST_KAFKA_BOOTSTRAP_SERVERS"], os.environ["TEST_MONGODB_URI"], mail)
+        raise RuntimeError(
+            f"incomplete test endpoints in the environment: set all of {names} (missing {set(names) - set(given)})"
+        )
+    mail = HttpCatcher(
+        os.environ["TEST_SMTP_HOST"],
+        int(os.environ["TEST_SMTP_PORT"]),
+        os.environ["TEST_MAIL_API_URL"],
+        os.environ.get("TEST_MAIL_API_KIND", "mailpit"),
+    )
+    infra = Infrastructure(
+        "environment", os.environ["TEST_KAFKA_BOOTSTRAP_SERVERS"], os.environ["TEST_MONGODB_URI"], mail
+    )
     infra._cleanup.callback(mail.close)
     return infra
 
@@ -84,7 +104,9 @@ def _from_testcontainers() -> Infrastructure:
     mailpit = stack.enter_context(DockerContainer("axllent/mailpit").with_exposed_ports(1025, 8025))
     wait_for_logs(mailpit, "accessible via")
     host = mailpit.get_container_host_ip()
-    mail = HttpCatcher(host, int(mailpit.get_exposed_port(1025)), f"http://{host}:{mailpit.get_exposed_port(8025)}", "mailpit")
+    mail = HttpCatcher(
+        host, int(mailpit.get_exposed_port(1025)), f"http://{host}:{mailpit.get_exposed_port(8025)}", "mailpit"
+    )
     uri = f"mongodb://{mongo.get_container_host_ip()}:{mongo.get_exposed_port(27017)}/?directConnection=true"
     infra = Infrastructure("testcontainers", kafka.get_bootstrap_server(), uri, mail, stack)
     stack.callback(mail.close)

@@ -89,13 +89,21 @@ class HttpCatcher:
     def messages(self) -> list[CaughtMail]:
         if self.kind == "maildev":
             return [
-                CaughtMail(tuple(a["address"] for a in m["to"]), m["subject"], m.get("text") or "", m.get("html") or "", m.get("messageId", ""))
+                CaughtMail(
+                    tuple(a["address"] for a in m["to"]),
+                    m["subject"],
+                    m.get("text") or "",
+                    m.get("html") or "",
+                    m.get("messageId", ""),
+                )
                 for m in self.http.get("/email").json()
             ]
         found = []
         for summary in self.http.get("/api/v1/messages", params={"limit": 1000}).json()["messages"]:
             m = self.http.get(f"/api/v1/message/{summary['ID']}").json()
-            found.append(CaughtMail(tuple(a["Address"] for a in m["To"]), m["Subject"], m["Text"], m["HTML"], m["MessageID"]))
+            found.append(
+                CaughtMail(tuple(a["Address"] for a in m["To"]), m["Subject"], m["Text"], m["HTML"], m["MessageID"])
+            )
         return found
 
     def close(self) -> None:

@@ -48,7 +48,10 @@ class TopicRecorder:
         self.records: list[Record] = []
         self._assigned = _Assigned()
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, group_id=group_id, auto_offset_reset="earliest", enable_auto_commit=True
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            auto_offset_reset="earliest",
+            enable_auto_commit=True,
         )
         self._topics = topics
         self._task: asyncio.Task | None = None

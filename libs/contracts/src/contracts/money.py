@@ -7,6 +7,6 @@ from pydantic import Field, PlainSerializer
 
 Montant = Annotated[
     Decimal,
-    Field(max_digits=15, decimal_places=2, description="Amount with at most two decimal places, e.g. \"1200.00\""),
+    Field(max_digits=15, decimal_places=2, description='Amount with at most two decimal places, e.g. "1200.00"'),
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
 ]

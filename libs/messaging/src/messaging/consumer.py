@@ -169,7 +169,15 @@ class EventConsumer:
 
     async def _dead_letter(self, record: ConsumerRecord, code: str, reason: str) -> None:
         DEAD_LETTERED.labels(self.name, code).inc()
-        log.error("%s: %s@%d offset %d to dead letters: %s (%s)", self.name, record.topic, record.partition, record.offset, code, reason)
+        log.error(
+            "%s: %s@%d offset %d to dead letters: %s (%s)",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            code,
+            reason,
+        )
         headers = [
             (topics.DLT_CODE, code.encode()),
             (topics.DLT_REASON, reason[:2000].encode()),

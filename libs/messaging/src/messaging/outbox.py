@@ -134,9 +134,7 @@ class OutboxRelay:
         PENDING.set(len(documents))
         if not documents:
             return 0
-        deliveries = [
-            await self.producer.send(doc["topic"], value=doc["value"], key=doc["key"]) for doc in documents
-        ]
+        deliveries = [await self.producer.send(doc["topic"], value=doc["value"], key=doc["key"]) for doc in documents]
         await asyncio.gather(*deliveries)
         await self.outbox.collection.delete_many({"_id": {"$in": [doc["_id"] for doc in documents]}})
         PUBLISHED.inc(len(documents))

@@ -51,7 +51,9 @@ def problem_response(problem: Problem, instance: str) -> JSONResponse:
     return JSONResponse(problem_body(problem, instance), status_code=problem.status, media_type=MEDIA_TYPE)
 
 
-def field_code(error: dict[str, Any], siret_fields: frozenset[str] = frozenset({"siret", "fournisseur", "moe", "moa"})) -> str:
+def field_code(
+    error: dict[str, Any], siret_fields: frozenset[str] = frozenset({"siret", "fournisseur", "moe", "moa"})
+) -> str:
     """A stable code for one pydantic validation error."""
     name = str(error["loc"][-1]) if error["loc"] else ""
     if error["type"] == "missing":
@@ -73,7 +75,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            FieldError(".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), field_code(e), e["msg"].removeprefix("Value error, "))
+            FieldError(
+                ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                field_code(e),
+                e["msg"].removeprefix("Value error, "),
+            )
             for e in exc.errors()
         ]
         codes = {e.code for e in errors}
@@ -84,5 +90,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "ressource_introuvable", 405: "methode_non_autorisee"}
-        problem = Problem(codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail), str(exc.detail), exc.status_code)
+        problem = Problem(
+            codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail), str(exc.detail), exc.status_code
+        )
         return problem_response(problem, request.url.path)

@@ -1,10 +1,9 @@
 """``python -m archive``: run the archive service."""
 
-from messaging.logs import configure
-from messaging.serve import serve
-
 from archive.app import create_app
 from archive.settings import ArchiveSettings
+from messaging.logs import configure
+from messaging.serve import serve
 
 
 def main() -> None:

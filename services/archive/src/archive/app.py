@@ -7,12 +7,11 @@ from datetime import datetime
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
+from archive import bootstrap
+from archive.settings import ArchiveSettings
 from messaging import problems
 from messaging.http import operations_router
 from messaging.problems import Problem
-
-from archive import bootstrap
-from archive.settings import ArchiveSettings
 
 
 class DossierActivity(BaseModel):
@@ -41,12 +40,18 @@ def create_app(settings: ArchiveSettings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(operations_router({"ready": ready}))
 
-    @app.get("/v1/dossiers/{dossier_id}/activite", response_model=DossierActivity, tags=["archives"],
-             summary="Dernière activité connue d'un dossier")
+    @app.get(
+        "/v1/dossiers/{dossier_id}/activite",
+        response_model=DossierActivity,
+        tags=["archives"],
+        summary="Dernière activité connue d'un dossier",
+    )
     async def activity(request: Request, dossier_id: str) -> DossierActivity:
         record = await request.app.state.ctx.activity.get(dossier_id)
         if record is None:
-            raise Problem("dossier_inconnu", "Dossier inconnu", f"Aucune activité connue pour le dossier {dossier_id}.", 404)
+            raise Problem(
+                "dossier_inconnu", "Dossier inconnu", f"Aucune activité connue pour le dossier {dossier_id}.", 404
+            )
         return DossierActivity(dossier_id=record["_id"], **{k: v for k, v in record.items() if k != "_id"})
 
     return app

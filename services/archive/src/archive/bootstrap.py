@@ -6,13 +6,12 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from archive.adapters.activity import ActivityLog
+from archive.settings import ArchiveSettings
 from contracts import topics
 from messaging.consumer import EventConsumer
 from messaging.kafka import ensure_topics, make_producer
 from messaging.mongo import make_client, ping
-
-from archive.adapters.activity import ActivityLog
-from archive.settings import ArchiveSettings
 
 
 @dataclass

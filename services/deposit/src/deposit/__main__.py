@@ -1,10 +1,9 @@
 """``python -m deposit``: run the deposit service."""
 
-from messaging.logs import configure
-from messaging.serve import serve
-
 from deposit.app import create_app
 from deposit.settings import DepositSettings
+from messaging.logs import configure
+from messaging.serve import serve
 
 
 def main() -> None:

@@ -5,12 +5,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from messaging import problems
-from messaging.http import operations_router
-
 from deposit import bootstrap
 from deposit.api import dossiers, pieces, structures
 from deposit.settings import DepositSettings
+from messaging import problems
+from messaging.http import operations_router
 
 
 def create_app(settings: DepositSettings | None = None) -> FastAPI:

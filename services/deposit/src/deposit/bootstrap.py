@@ -9,17 +9,16 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import topics
-from messaging.consumer import EventConsumer
-from messaging.kafka import ensure_topics, make_producer
-from messaging.mongo import make_client, ping
-from messaging.outbox import Outbox, OutboxRelay
-from messaging.processed import ProcessedEvents
-
 from deposit.adapters.directory import DirectoryStore
 from deposit.adapters.documents import DocumentStore
 from deposit.adapters.idempotency import IdempotencyStore
 from deposit.adapters.pieces import PieceStore
 from deposit.settings import DepositSettings
+from messaging.consumer import EventConsumer
+from messaging.kafka import ensure_topics, make_producer
+from messaging.mongo import make_client, ping
+from messaging.outbox import Outbox, OutboxRelay
+from messaging.processed import ProcessedEvents
 
 SOURCE = "/travaux/deposit"
 log = logging.getLogger(__name__)

@@ -27,15 +27,26 @@ def main(argv: list[str] | None = None) -> int:
     fournisseur, moe, moa = json.loads(DEMO_DIRECTORY.read_text(encoding="utf-8"))
     numero = f"PDM-DEMO-{uuid.uuid4().hex[:6].upper()}"
     piece = {
-        "cadre": "A4", "numero": numero, "date_piece": (date.today() - timedelta(days=1)).isoformat(), "devise": "EUR",
-        "montant_ht": "48500.00", "montant_tva": "9700.00", "montant_ttc": "58200.00",
-        "fournisseur": fournisseur["siret"], "moe": moe["siret"], "moa": moa["siret"], "numero_marche": "2026-TRX-042",
+        "cadre": "A4",
+        "numero": numero,
+        "date_piece": (date.today() - timedelta(days=1)).isoformat(),
+        "devise": "EUR",
+        "montant_ht": "48500.00",
+        "montant_tva": "9700.00",
+        "montant_ttc": "58200.00",
+        "fournisseur": fournisseur["siret"],
+        "moe": moe["siret"],
+        "moa": moa["siret"],
+        "numero_marche": "2026-TRX-042",
     }
     with httpx.Client(base_url=args.url, timeout=30) as client:
         try:
             response = client.post(
                 "/v1/pieces",
-                files={"piece": (None, json.dumps(piece), "application/json"), "document": (f"{numero}.pdf", SAMPLE_PDF, "application/pdf")},
+                files={
+                    "piece": (None, json.dumps(piece), "application/json"),
+                    "document": (f"{numero}.pdf", SAMPLE_PDF, "application/pdf"),
+                },
                 headers={"Idempotency-Key": numero},
             )
         except httpx.ConnectError:
@@ -45,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"deposit refused: {response.status_code} {response.text}", file=sys.stderr)
             return 1
         accepted = response.json()
-        print(f"deposited A4 {numero}: pièce {accepted['piece_id']} in dossier {accepted['dossier_id']} ({accepted['statut']})")
+        print(
+            f"deposited A4 {numero}: pièce {accepted['piece_id']} in dossier {accepted['dossier_id']} ({accepted['statut']})"
+        )
         began = time.monotonic()
         while time.monotonic() - began < 60:
             current = client.get(f"/v1/pieces/{accepted['piece_id']}").json()

@@ -2,7 +2,6 @@
 
 from messaging.logs import configure
 from messaging.serve import serve
-
 from notification.app import create_app
 from notification.settings import NotificationSettings
 

@@ -8,7 +8,6 @@ from fastapi import FastAPI, Request
 
 from messaging import problems
 from messaging.http import operations_router
-
 from notification import bootstrap
 from notification.settings import NotificationSettings
 
@@ -32,7 +31,9 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(operations_router({"ready": ready}))
 
-    @app.get("/v1/dossiers/{dossier_id}/notifications", tags=["notifications"], summary="E-mails envoyés pour un dossier")
+    @app.get(
+        "/v1/dossiers/{dossier_id}/notifications", tags=["notifications"], summary="E-mails envoyés pour un dossier"
+    )
     async def notifications(request: Request, dossier_id: str) -> list[dict[str, Any]]:
         return await request.app.state.ctx.deliveries.of_dossier(dossier_id)
 

@@ -10,7 +10,6 @@ from contracts import topics
 from messaging.consumer import EventConsumer
 from messaging.kafka import ensure_topics, make_producer
 from messaging.mongo import make_client, ping
-
 from notification.adapters.deliveries import DeliveryLog
 from notification.adapters.directory import StructureView
 from notification.adapters.mailer import Mailer

@@ -8,8 +8,7 @@ service drops as a duplicate.
 import logging
 
 import faust
-from prometheus_client import Counter, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from contracts import (
     ContractError,
@@ -22,7 +21,6 @@ from contracts import (
     parse_event,
     topics,
 )
-
 from routing.domain.routes import Route, decide
 from routing.settings import RoutingSettings
 
@@ -88,7 +86,14 @@ def decision_for(submitted: PieceSubmitted, submitted_id: str) -> PieceRouted:
 
 async def dead_letter(message: faust.types.Message, code: str, reason: str) -> None:
     DEAD_LETTERED.labels("routing", code).inc()
-    log.error("routing: %s@%d offset %d to dead letters: %s (%s)", message.topic, message.partition, message.offset, code, reason)
+    log.error(
+        "routing: %s@%d offset %d to dead letters: %s (%s)",
+        message.topic,
+        message.partition,
+        message.offset,
+        code,
+        reason,
+    )
     await submitted_dlt.send(
         key=message.key,
         value=message.value,
@@ -112,7 +117,9 @@ async def route_pieces(stream: faust.StreamT) -> None:
             await dead_letter(event.message, exc.code, exc.reason)
             continue
         if not isinstance(envelope.data, PieceSubmitted):
-            await dead_letter(event.message, "unexpected_type", f"{envelope.type} does not belong on {topics.PIECES_SUBMITTED}")
+            await dead_letter(
+                event.message, "unexpected_type", f"{envelope.type} does not belong on {topics.PIECES_SUBMITTED}"
+            )
             continue
         decision = decision_for(envelope.data, str(envelope.id))
         routed = make_event(
@@ -129,7 +136,9 @@ async def live(web: faust.web.Web, request: faust.web.Request) -> faust.web.Resp
 @app.page("/health/ready")
 async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
     ok = _state["assigned"] and not app.rebalancing
-    return web.json({"status": "ok" if ok else "unavailable", "checks": {"assigned": _state["assigned"]}}, status=200 if ok else 503)
+    return web.json(
+        {"status": "ok" if ok else "unavailable", "checks": {"assigned": _state["assigned"]}}, status=200 if ok else 503
+    )
 
 
 @app.page("/metrics")

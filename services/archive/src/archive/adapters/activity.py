@@ -22,7 +22,11 @@ class ActivityLog:
     async def touch(self, dossier_id: str, at: datetime, statut: str) -> None:
         await self.collection.update_one(
             {"_id": dossier_id},
-            {"$max": {"last_activity_at": at}, "$setOnInsert": {"first_seen_at": at}, "$addToSet": {"statuts_vus": statut}},
+            {
+                "$max": {"last_activity_at": at},
+                "$setOnInsert": {"first_seen_at": at},
+                "$addToSet": {"statuts_vus": statut},
+            },
             upsert=True,
         )
 

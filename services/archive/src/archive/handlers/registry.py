@@ -2,11 +2,10 @@
 
 from functools import partial
 
-from contracts import PieceStatusChanged
-from messaging.consumer import Handler
-
 from archive.bootstrap import ArchiveContext
 from archive.handlers.status_changed import on_status_changed
+from contracts import PieceStatusChanged
+from messaging.consumer import Handler
 
 
 def handlers(ctx: ArchiveContext) -> dict[type, Handler]:

@@ -2,9 +2,8 @@
 
 from typing import Any
 
-from contracts import Envelope, PieceStatusChanged
-
 from archive.bootstrap import ArchiveContext
+from contracts import Envelope, PieceStatusChanged
 
 
 async def on_status_changed(ctx: ArchiveContext, envelope: Envelope[Any]) -> None:

@@ -33,7 +33,13 @@ class DocumentStore:
             content,
             metadata={"piece_id": piece_id, "content_type": content_type, "sha256": sha256, "pending": True},
         )
-        return {"file_id": file_id, "filename": filename, "content_type": content_type, "size": len(content), "sha256": sha256}
+        return {
+            "file_id": file_id,
+            "filename": filename,
+            "content_type": content_type,
+            "size": len(content),
+            "sha256": sha256,
+        }
 
     async def confirm(self, file_ids: list[ObjectId]) -> None:
         """Mark files as owned by a stored pièce (after its transaction committed)."""

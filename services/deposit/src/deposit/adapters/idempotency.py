@@ -33,6 +33,12 @@ class IdempotencyStore:
         self, scope: str, key: str, request_hash: str, status: int, body: dict[str, Any], session: AsyncClientSession
     ) -> None:
         await self.collection.insert_one(
-            {"_id": f"{scope}:{key}", "request_hash": request_hash, "status": status, "body": body, "created_at": utcnow()},
+            {
+                "_id": f"{scope}:{key}",
+                "request_hash": request_hash,
+                "status": status,
+                "body": body,
+                "created_at": utcnow(),
+            },
             session=session,
         )

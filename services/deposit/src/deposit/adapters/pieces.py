@@ -11,7 +11,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import PieceSnapshot, Statut
-
 from deposit.domain.piece import HistoryEntry, StatusChange
 
 MONEY_FIELDS = ("montant_ht", "montant_tva", "montant_ttc", "montant_a_payer")
@@ -39,11 +38,17 @@ class PieceStore:
         self.dossiers = database["dossiers"]
 
     async def ensure_indexes(self) -> None:
-        await self.pieces.create_index([("fournisseur", ASCENDING), ("numero", ASCENDING)], unique=True, name="numero_par_fournisseur")
+        await self.pieces.create_index(
+            [("fournisseur", ASCENDING), ("numero", ASCENDING)], unique=True, name="numero_par_fournisseur"
+        )
         await self.pieces.create_index([("dossier_id", ASCENDING)])
 
     async def insert_new_dossier(
-        self, snapshot: PieceSnapshot, document: dict[str, Any], history: list[HistoryEntry], session: AsyncClientSession
+        self,
+        snapshot: PieceSnapshot,
+        document: dict[str, Any],
+        history: list[HistoryEntry],
+        session: AsyncClientSession,
     ) -> None:
         record = {k: _to_mongo(v) for k, v in snapshot.model_dump().items()}
         record["_id"] = record.pop("piece_id")

@@ -9,8 +9,12 @@ from deposit.domain.errors import Refusal
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 
 
-@router.get("/{dossier_id}", response_model=DossierView, summary="Consulter un dossier de facturation",
-            responses={404: {"description": "Dossier inconnu (dossier_inconnu)"}})
+@router.get(
+    "/{dossier_id}",
+    response_model=DossierView,
+    summary="Consulter un dossier de facturation",
+    responses={404: {"description": "Dossier inconnu (dossier_inconnu)"}},
+)
 async def get_dossier(request: Request, dossier_id: str) -> DossierView:
     ctx = request.app.state.ctx
     dossier = await ctx.pieces.get_dossier(dossier_id)

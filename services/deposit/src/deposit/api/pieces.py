@@ -68,12 +68,21 @@ async def get_piece(request: Request, piece_id: str) -> PieceView:
     return piece_view(await _record(request, piece_id))
 
 
-@router.get("/{piece_id}/historique", response_model=list[HistoryItem], summary="Historique des statuts", responses={404: NOT_FOUND})
+@router.get(
+    "/{piece_id}/historique",
+    response_model=list[HistoryItem],
+    summary="Historique des statuts",
+    responses={404: NOT_FOUND},
+)
 async def get_history(request: Request, piece_id: str) -> list[HistoryItem]:
     return piece_view(await _record(request, piece_id)).historique
 
 
-@router.get("/{piece_id}/document", summary="Télécharger le document de la pièce", responses={404: NOT_FOUND, 200: {"content": {"application/pdf": {}}}})
+@router.get(
+    "/{piece_id}/document",
+    summary="Télécharger le document de la pièce",
+    responses={404: NOT_FOUND, 200: {"content": {"application/pdf": {}}}},
+)
 async def get_document(request: Request, piece_id: str) -> Response:
     record = await _record(request, piece_id)
     document = record["document"]
@@ -81,5 +90,8 @@ async def get_document(request: Request, piece_id: str) -> Response:
     return Response(
         content,
         media_type=document["content_type"],
-        headers={"Content-Disposition": f'attachment; filename="{document["filename"]}"', "Digest": f"sha-256={document['sha256']}"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{document["filename"]}"',
+            "Digest": f"sha-256={document['sha256']}",
+        },
     )

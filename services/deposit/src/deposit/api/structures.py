@@ -4,10 +4,9 @@ from fastapi import APIRouter, Request
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import Structure, StructureUpserted, make_event
-from messaging.mongo import in_transaction
-
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain.errors import Refusal
+from messaging.mongo import in_transaction
 
 router = APIRouter(prefix="/v1/structures", tags=["annuaire"])
 
@@ -35,8 +34,12 @@ async def list_structures(request: Request) -> list[Structure]:
     return await request.app.state.ctx.directory.all()
 
 
-@router.get("/{siret}", response_model=Structure, summary="Consulter une structure",
-            responses={404: {"description": "Structure inconnue (structure_inconnue)"}})
+@router.get(
+    "/{siret}",
+    response_model=Structure,
+    summary="Consulter une structure",
+    responses={404: {"description": "Structure inconnue (structure_inconnue)"}},
+)
 async def get_structure(request: Request, siret: str) -> Structure:
     structure = await request.app.state.ctx.directory.get(siret)
     if structure is None:

@@ -3,7 +3,6 @@
 from typing import Any
 
 from contracts import info, libelle
-
 from deposit.api.models import DocumentInfo, DossierView, HistoryItem, PieceView
 
 

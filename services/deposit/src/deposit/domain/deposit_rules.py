@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 from contracts import Cadre, Phase, Position, info
-
 from deposit.domain.errors import FieldError, Refusal
 
 # The cadres this release routes end to end. The others are known, and refused with a reason.
@@ -35,21 +34,25 @@ def check_cadre(cadre: Cadre) -> None:
             f"cadres acceptés : {', '.join(sorted(SUPPORTED_CADRES))}.",
         )
     if row.position is Position.SUIVANTE:
-        raise Refusal("piece_precedente_requise", "Pièce précédente requise", f"Le cadre {cadre} se dépose sur une pièce précédente.")
+        raise Refusal(
+            "piece_precedente_requise",
+            "Pièce précédente requise",
+            f"Le cadre {cadre} se dépose sur une pièce précédente.",
+        )
 
 
 def amount_errors(ht: Decimal, tva: Decimal, ttc: Decimal, a_payer: Decimal) -> list[FieldError]:
     errors = []
     if ht + tva != ttc:
-        errors.append(
-            FieldError("montant_ttc", "montants_incoherents", f"HT + TVA = {ht + tva:.2f} ≠ TTC {ttc:.2f}")
-        )
+        errors.append(FieldError("montant_ttc", "montants_incoherents", f"HT + TVA = {ht + tva:.2f} ≠ TTC {ttc:.2f}"))
     for name, value in (("montant_ht", ht), ("montant_tva", tva), ("montant_ttc", ttc)):
         if value < 0:
             errors.append(FieldError(name, "montant_negatif", f"{name} ne peut pas être négatif"))
     if not Decimal(0) <= a_payer <= ttc:
         errors.append(
-            FieldError("montant_a_payer", "montant_a_payer_invalide", "le montant à payer doit être compris entre 0 et le TTC")
+            FieldError(
+                "montant_a_payer", "montant_a_payer_invalide", "le montant à payer doit être compris entre 0 et le TTC"
+            )
         )
     return errors
 
@@ -62,7 +65,9 @@ def date_errors(date_piece: date, today: date) -> list[FieldError]:
 
 def parties_errors(cadre: Cadre, moe: str | None) -> list[FieldError]:
     if cadre in (Cadre.A4, Cadre.A7) and not moe:
-        return [FieldError("moe", "moe_requise", f"le cadre {cadre} est mis à disposition de la MOE : son SIRET est requis")]
+        return [
+            FieldError("moe", "moe_requise", f"le cadre {cadre} est mis à disposition de la MOE : son SIRET est requis")
+        ]
     return []
 
 

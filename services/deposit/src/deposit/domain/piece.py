@@ -51,4 +51,3 @@ def apply_routing(cadre: Cadre, current: Statut, decision: PieceRouted, at: date
         if action:
             expected = ExpectedAction(role=decision.recipient.role, siret=decision.recipient.siret, action=action)
     return StatusChange(current, decision.statut, HistoryEntry(decision.statut, at, comment), expected)
-

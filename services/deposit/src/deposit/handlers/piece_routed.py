@@ -7,12 +7,11 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import Envelope, PieceRouted, PieceStatusChanged, make_event, new_event_id, utcnow
-from messaging.consumer import PermanentError
-from messaging.mongo import in_transaction
-
 from deposit.adapters.pieces import snapshot_of
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain.piece import apply_routing
+from messaging.consumer import PermanentError
+from messaging.mongo import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,12 @@ async def on_piece_routed(ctx: DepositContext, envelope: Envelope[Any]) -> None:
         snapshot = snapshot_of(record)
         change = apply_routing(snapshot.cadre, snapshot.statut, decision, utcnow())
         if change is None:
-            log.info("pièce %s is %s, no longer awaiting routing: decision %s ignored", decision.piece_id, snapshot.statut, envelope.id)
+            log.info(
+                "pièce %s is %s, no longer awaiting routing: decision %s ignored",
+                decision.piece_id,
+                snapshot.statut,
+                envelope.id,
+            )
             return False
         await ctx.pieces.apply(decision.piece_id, decision.dossier_id, change, session)
         event = PieceStatusChanged(

@@ -3,10 +3,9 @@
 from functools import partial
 
 from contracts import PieceRouted
-from messaging.consumer import Handler
-
 from deposit.bootstrap import DepositContext
 from deposit.handlers.piece_routed import on_piece_routed
+from messaging.consumer import Handler
 
 
 def handlers(ctx: DepositContext) -> dict[type, Handler]:

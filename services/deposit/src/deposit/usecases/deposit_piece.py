@@ -16,8 +16,6 @@ from contracts import (
     make_event,
     utcnow,
 )
-from messaging.mongo import in_transaction
-
 from deposit.adapters.idempotency import fingerprint
 from deposit.api.models import PieceInput
 from deposit.bootstrap import SOURCE, DepositContext
@@ -25,6 +23,7 @@ from deposit.domain import deposit_rules as rules
 from deposit.domain.errors import FieldError, Refusal
 from deposit.domain.piece import initial_history
 from deposit.usecases.parse_input import parse_piece
+from messaging.mongo import in_transaction
 
 
 @dataclass(frozen=True)
@@ -44,26 +43,45 @@ class Answer:
 def _check_files(ctx: DepositContext, document: Upload | None, attachments: list[Upload]) -> None:
     settings = ctx.settings
     if document is None or not document.content:
-        raise Refusal("document_manquant", "Document manquant", "La pièce doit être accompagnée de son document PDF (partie « document »).")
+        raise Refusal(
+            "document_manquant",
+            "Document manquant",
+            "La pièce doit être accompagnée de son document PDF (partie « document »).",
+        )
     if len(document.content) > settings.max_document_bytes:
         raise Refusal(
-            "document_trop_volumineux", "Document trop volumineux",
-            f"Le document dépasse {settings.max_document_bytes} octets.", 413,
+            "document_trop_volumineux",
+            "Document trop volumineux",
+            f"Le document dépasse {settings.max_document_bytes} octets.",
+            413,
         )
     if not rules.is_pdf(document.content[:8]):
-        raise Refusal("document_non_pdf", "Document non PDF", "Le document de la pièce doit être un PDF (signature %PDF- absente).", 415)
+        raise Refusal(
+            "document_non_pdf",
+            "Document non PDF",
+            "Le document de la pièce doit être un PDF (signature %PDF- absente).",
+            415,
+        )
     if len(attachments) > settings.max_attachments:
-        raise Refusal("trop_de_pieces_jointes", "Trop de pièces jointes", f"Au plus {settings.max_attachments} pièces jointes.")
+        raise Refusal(
+            "trop_de_pieces_jointes", "Trop de pièces jointes", f"Au plus {settings.max_attachments} pièces jointes."
+        )
     for attachment in attachments:
         if len(attachment.content) > settings.max_attachment_bytes:
             raise Refusal(
-                "piece_jointe_trop_volumineuse", "Pièce jointe trop volumineuse",
-                f"« {attachment.filename} » dépasse {settings.max_attachment_bytes} octets.", 413,
+                "piece_jointe_trop_volumineuse",
+                "Pièce jointe trop volumineuse",
+                f"« {attachment.filename} » dépasse {settings.max_attachment_bytes} octets.",
+                413,
             )
 
 
 async def _check_parties(ctx: DepositContext, piece: PieceInput) -> None:
-    named = {role: siret for role, siret in (("fournisseur", piece.fournisseur), ("moe", piece.moe), ("moa", piece.moa)) if siret}
+    named = {
+        role: siret
+        for role, siret in (("fournisseur", piece.fournisseur), ("moe", piece.moe), ("moa", piece.moa))
+        if siret
+    }
     known = await ctx.directory.existing(set(named.values()))
     errors = [
         FieldError(role, "structure_inconnue", f"aucune structure {siret} dans l'annuaire")
@@ -76,7 +94,9 @@ async def _check_parties(ctx: DepositContext, piece: PieceInput) -> None:
         if siret in known and not known[siret].get("active", True)
     ]
     if errors:
-        raise Refusal(errors[0].code, "Structure inconnue ou inactive", "; ".join(e.message for e in errors), 422, errors)
+        raise Refusal(
+            errors[0].code, "Structure inconnue ou inactive", "; ".join(e.message for e in errors), 422, errors
+        )
 
 
 def _validate(piece: PieceInput, cadre, today: date) -> PieceInput:
@@ -171,8 +191,10 @@ async def deposit_piece(
             if earlier is not None:
                 return _replay(earlier, request_hash)
         raise Refusal(
-            "numero_deja_utilise", "Numéro déjà utilisé",
-            f"Le fournisseur {piece.fournisseur} a déjà déposé une pièce numéro « {piece.numero} ».", 409,
+            "numero_deja_utilise",
+            "Numéro déjà utilisé",
+            f"Le fournisseur {piece.fournisseur} a déjà déposé une pièce numéro « {piece.numero} ».",
+            409,
             [FieldError("numero", "numero_deja_utilise", "numéro déjà utilisé par ce fournisseur")],
         ) from None
     except Exception:
@@ -186,7 +208,9 @@ async def deposit_piece(
 def _replay(earlier: dict, request_hash: str) -> Answer:
     if earlier["request_hash"] != request_hash:
         raise Refusal(
-            "cle_idempotence_reutilisee", "Clé d'idempotence déjà utilisée",
-            "Cette clé Idempotency-Key a déjà servi pour une requête différente.", 422,
+            "cle_idempotence_reutilisee",
+            "Clé d'idempotence déjà utilisée",
+            "Cette clé Idempotency-Key a déjà servi pour une requête différente.",
+            422,
         )
     return Answer(earlier["status"], earlier["body"], replayed=True)

@@ -3,31 +3,38 @@
 from pydantic import ValidationError
 
 from contracts import Cadre, parse_cadre
-
-from messaging.problems import field_code
-
 from deposit.api.models import PieceInput
 from deposit.domain.errors import FieldError, Refusal
+from messaging.problems import field_code
+
 
 def parse_piece(raw: str | bytes | None) -> tuple[PieceInput, Cadre]:
     if raw is None or (isinstance(raw, (str, bytes)) and not raw.strip()):
-        raise Refusal("piece_manquante", "Partie « piece » manquante", "La requête doit contenir une partie JSON « piece ».")
+        raise Refusal(
+            "piece_manquante", "Partie « piece » manquante", "La requête doit contenir une partie JSON « piece »."
+        )
     try:
         piece = PieceInput.model_validate_json(raw)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise Refusal(
-                "piece_json_invalide", "Partie « piece » illisible", "La partie « piece » n'est pas un document JSON valide."
+                "piece_json_invalide",
+                "Partie « piece » illisible",
+                "La partie « piece » n'est pas un document JSON valide.",
             ) from None
         if any(e["type"] == "model_type" for e in exc.errors()):
-            raise Refusal("piece_json_invalide", "Partie « piece » illisible", "La partie « piece » doit être un objet JSON.") from None
+            raise Refusal(
+                "piece_json_invalide", "Partie « piece » illisible", "La partie « piece » doit être un objet JSON."
+            ) from None
         errors = [
             FieldError(".".join(str(p) for p in e["loc"]), field_code(e), e["msg"].removeprefix("Value error, "))
             for e in exc.errors()
         ]
         codes = {e.code for e in errors}
         code = codes.pop() if len(codes) == 1 else "piece_invalide"
-        raise Refusal(code, "Pièce invalide", "; ".join(f"{e.field} : {e.message}" for e in errors), 422, errors) from None
+        raise Refusal(
+            code, "Pièce invalide", "; ".join(f"{e.field} : {e.message}" for e in errors), 422, errors
+        ) from None
     try:
         cadre = parse_cadre(piece.cadre)
     except ValueError:

@@ -29,16 +29,31 @@ class DeliveryLog:
         key = self.key(event_id, email)
         await self.collection.update_one(
             {"_id": key},
-            {"$setOnInsert": {"event_id": event_id, "email": email, "state": "pending", "attempts": 0, "created_at": utcnow(), **fields}},
+            {
+                "$setOnInsert": {
+                    "event_id": event_id,
+                    "email": email,
+                    "state": "pending",
+                    "attempts": 0,
+                    "created_at": utcnow(),
+                    **fields,
+                }
+            },
             upsert=True,
         )
         return await self.collection.find_one({"_id": key})
 
     async def mark_sent(self, key: str) -> None:
-        await self.collection.update_one({"_id": key}, {"$set": {"state": "sent", "sent_at": utcnow(), "error": None}, "$inc": {"attempts": 1}})
+        await self.collection.update_one(
+            {"_id": key}, {"$set": {"state": "sent", "sent_at": utcnow(), "error": None}, "$inc": {"attempts": 1}}
+        )
 
     async def mark_failed(self, key: str, error: str, state: str = "failed") -> None:
-        await self.collection.update_one({"_id": key}, {"$set": {"state": state, "error": error}, "$inc": {"attempts": 1}})
+        await self.collection.update_one(
+            {"_id": key}, {"$set": {"state": state, "error": error}, "$inc": {"attempts": 1}}
+        )
 
     async def of_dossier(self, dossier_id: str) -> list[dict[str, Any]]:
-        return await self.collection.find({"dossier_id": dossier_id}, {"_id": 0}).sort("created_at", ASCENDING).to_list()
+        return (
+            await self.collection.find({"dossier_id": dossier_id}, {"_id": 0}).sort("created_at", ASCENDING).to_list()
+        )

@@ -7,19 +7,23 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from contracts import PieceStatusChanged, info, libelle
-
 from notification.domain.rules import PlannedMail, Template
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
 )
 
 _KIND = {Template.ACTION_ATTENDUE: "Action attendue", Template.INFORMATION: "Information"}
-_ROLE_LABEL = {"FOURNISSEUR": "fournisseur", "MOE": "maîtrise d'œuvre", "MOA": "maîtrise d'ouvrage", "SERVICE_FINANCIER": "service financier"}
+_ROLE_LABEL = {
+    "FOURNISSEUR": "fournisseur",
+    "MOE": "maîtrise d'œuvre",
+    "MOA": "maîtrise d'ouvrage",
+    "SERVICE_FINANCIER": "service financier",
+}
 
 
 @dataclass(frozen=True, slots=True)

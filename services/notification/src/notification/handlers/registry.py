@@ -4,7 +4,6 @@ from functools import partial
 
 from contracts import PieceStatusChanged, StructureUpserted
 from messaging.consumer import Handler
-
 from notification.bootstrap import NotificationContext
 from notification.handlers.status_changed import on_status_changed
 from notification.handlers.structure_upserted import on_structure_upserted

@@ -6,7 +6,6 @@ from typing import Any
 
 from contracts import Envelope, PieceStatusChanged
 from messaging.consumer import PermanentError, TransientError
-
 from notification.adapters.mailer import PermanentRejection, TemporaryFailure
 from notification.bootstrap import NotificationContext
 from notification.domain.messages import render
@@ -28,7 +27,9 @@ async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -
         if structure is None:
             # The directory event may still be on its way: the consumer retries a few times, then
             # dead-letters the event with this reason; a replay after the fix sends what is missing.
-            raise RecipientUnknown(f"structure {mail.siret} ({mail.role}) absente de l'annuaire du service de notification")
+            raise RecipientUnknown(
+                f"structure {mail.siret} ({mail.role}) absente de l'annuaire du service de notification"
+            )
         message = render(mail, event, structure.nom, ctx.settings.public_base_url)
         delivery = await ctx.deliveries.open(
             event_id,

@@ -3,7 +3,6 @@
 from typing import Any
 
 from contracts import Envelope, StructureUpserted
-
 from notification.bootstrap import NotificationContext
 
 

@@ -33,5 +33,8 @@ def decide(piece: PieceSnapshot) -> Route | RoutingError:
     statut, role, field = rule
     siret = getattr(piece, field)
     if not siret:
-        return RoutingError(f"{field}_absente", f"le cadre {piece.cadre} est mis à disposition de la {field.upper()}, absente de la pièce")
+        return RoutingError(
+            f"{field}_absente",
+            f"le cadre {piece.cadre} est mis à disposition de la {field.upper()}, absente de la pièce",
+        )
     return Route(statut, role, siret)

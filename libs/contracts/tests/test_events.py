@@ -1,0 +1,125 @@
+"""Round trips, error codes and the JSON Schema export of every event."""
+
+import json
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import jsonschema
+import pytest
+
+from contracts import (
+    CATALOG,
+    ContractError,
+    ExpectedAction,
+    PieceRouted,
+    PieceSnapshot,
+    PieceStatusChanged,
+    PieceSubmitted,
+    Recipient,
+    Role,
+    Statut,
+    Structure,
+    StructureUpserted,
+    make_event,
+    new_event_id,
+    parse_event,
+    topics,
+    utcnow,
+)
+from contracts.schemas import event_schemas, write_schemas
+
+SNAPSHOT = PieceSnapshot(
+    piece_id="p-1",
+    dossier_id="d-1",
+    numero="PDM-1",
+    cadre="A4",
+    statut=Statut.DEPOSEE,
+    date_piece=date(2026, 11, 2),
+    devise="EUR",
+    montant_ht=Decimal("1000"),
+    montant_tva=Decimal("200.5"),
+    montant_ttc=Decimal("1200.50"),
+    montant_a_payer=Decimal("1200.50"),
+    fournisseur="73282932000074",
+    moe="44306184100047",
+    deposee_le=utcnow(),
+)
+
+SAMPLES = [
+    PieceSubmitted(piece=SNAPSHOT),
+    PieceRouted(
+        piece_id="p-1",
+        dossier_id="d-1",
+        submitted_event_id="e",
+        statut=Statut.MISE_A_DISPOSITION_MOE,
+        recipient=Recipient(role=Role.MOE, siret="44306184100047"),
+    ),
+    PieceStatusChanged(
+        previous_statut=Statut.DEPOSEE,
+        statut=Statut.MISE_A_DISPOSITION_MOE,
+        changed_at=utcnow(),
+        piece=SNAPSHOT,
+        expected_action=ExpectedAction(role=Role.MOE, siret="44306184100047", action="Traiter"),
+    ),
+    StructureUpserted(structure=Structure(siret="44306184100047", nom="MOE", email_contact="moe@example.fr")),
+]
+
+
+def test_every_event_type_has_a_sample():
+    assert {type(s) for s in SAMPLES} == {spec.payload for spec in CATALOG}
+
+
+@pytest.mark.parametrize("payload", SAMPLES, ids=lambda p: type(p).__name__)
+def test_round_trip(payload):
+    event = make_event(payload, source="/test", subject="d-1")
+    parsed = parse_event(event.to_bytes())
+    assert parsed == event and type(parsed.data) is type(payload)
+    assert parsed.specversion == "1.0" and parsed.datacontenttype == "application/json"
+
+
+def test_amounts_travel_as_strings_with_two_decimals():
+    document = json.loads(make_event(PieceSubmitted(piece=SNAPSHOT), source="/t", subject="d-1").to_bytes())
+    piece = document["data"]["piece"]
+    assert (piece["montant_ht"], piece["montant_tva"], piece["montant_ttc"]) == ("1000.00", "200.50", "1200.50")
+
+
+def test_derived_event_ids_are_deterministic():
+    cause = uuid.uuid4()
+    assert new_event_id(cause, "routed") == new_event_id(cause, "routed") != new_event_id(cause, "status")
+    assert new_event_id() != new_event_id()
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (None, "empty_value"),
+        (b"{nope", "invalid_json"),
+        (b"[1, 2]", "invalid_envelope"),
+        (b'{"type": "fr.travaux.other.v1"}', "unknown_type"),
+        (
+            b'{"type": "fr.travaux.piece.submitted.v1", "specversion": "1.0", "source": "s", "subject": "d", "data": {}}',
+            "invalid_event",
+        ),
+    ],
+)
+def test_bad_messages_get_a_stable_code(raw, code):
+    with pytest.raises(ContractError) as caught:
+        parse_event(raw)
+    assert caught.value.code == code and caught.value.reason
+
+
+def test_schema_export_writes_one_schema_per_event_that_validates_real_events(tmp_path):
+    written = write_schemas(tmp_path)
+    assert sorted(p.name for p in written) == sorted(f"{spec.type}.schema.json" for spec in CATALOG)
+    schemas = event_schemas()
+    for payload in SAMPLES:
+        event = make_event(payload, source="/test", subject="d-1")
+        schema = json.loads((tmp_path / f"{event.type}.schema.json").read_text())
+        assert schema == json.loads(json.dumps(schemas[event.type]))
+        jsonschema.validate(json.loads(event.to_bytes()), schema)
+        assert schema["x-topic"] in topics.ALL
+    broken = json.loads(make_event(SAMPLES[0], source="/t", subject="d").to_bytes())
+    del broken["data"]["piece"]["fournisseur"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, json.loads((tmp_path / "fr.travaux.piece.submitted.v1.schema.json").read_text()))

@@ -1,0 +1,310 @@
+"""End-to-end benchmark against the running system (`make up` first). Prints figures; asserts nothing.
+
+    .venv/bin/python tests/bench/run.py [-n 2000] [-c 32] [--json bench-results.json]
+
+Measures, in one run on the same broker and database:
+- pièces/s accepted by POST /v1/pieces (N A4 deposits at concurrency C);
+- latency percentiles from the deposit request to MISE_A_DISPOSITION_MOE on the public topic, and to
+  the MOE's e-mail accepted by the SMTP server (the notification service's delivery record);
+- CPU seconds per pièce of each service process (from /proc);
+- the raw aiokafka produce→consume rate and the raw MongoDB insert rate, and the ratios to them.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from pymongo import AsyncMongoClient
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from contracts import ContractError, Statut, parse_event, topics  # noqa: E402
+from tests.support.data import PDF, siret  # noqa: E402
+
+SERVICES = ("deposit", "routing", "notification", "archive")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def service_pids(run_dir: Path) -> dict[str, int]:
+    pids = {}
+    for name in SERVICES:
+        path = run_dir / "pids" / f"{name}.pid"
+        if path.exists():
+            pids[name] = int(path.read_text())
+    return pids
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": ordered[-1], "mean": statistics.fmean(ordered)}
+
+
+async def watch_status(bootstrap: str, reached: dict[str, float], stop: asyncio.Event) -> None:
+    """Timestamps (wall clock) when each pièce's MISE_A_DISPOSITION_MOE event is seen on the topic."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    partitions = [
+        TopicPartition(topics.PIECES_STATUS, p) for p in consumer.partitions_for_topic(topics.PIECES_STATUS) or []
+    ]
+    if not partitions:
+        await consumer._client.force_metadata_update()
+        partitions = [
+            TopicPartition(topics.PIECES_STATUS, p) for p in consumer.partitions_for_topic(topics.PIECES_STATUS)
+        ]
+    consumer.assign(partitions)
+    await consumer.seek_to_end(*partitions)
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=200, max_records=2000)
+            now = time.time()
+            for records in batches.values():
+                for record in records:
+                    try:
+                        event = parse_event(record.value)
+                    except ContractError:
+                        continue
+                    piece_id = event.data.piece.piece_id
+                    if event.data.statut is Statut.MISE_A_DISPOSITION_MOE:
+                        reached.setdefault(piece_id, now)
+    finally:
+        await consumer.stop()
+
+
+async def deposit_all(url: str, n: int, concurrency: int, parties: dict) -> tuple[dict[str, float], float, int]:
+    started: dict[str, float] = {}
+    errors = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+    run = uuid.uuid4().hex[:6]
+    day = (date.today() - timedelta(days=1)).isoformat()
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while not queue.empty():
+            i = queue.get_nowait()
+            piece = {
+                "cadre": "A4",
+                "numero": f"B{run}-{i}",
+                "date_piece": day,
+                "montant_ht": "1000.00",
+                "montant_tva": "200.00",
+                "montant_ttc": "1200.00",
+                **parties,
+            }
+            t0 = time.time()
+            response = await client.post(
+                "/v1/pieces",
+                files={
+                    "piece": (None, json.dumps(piece), "application/json"),
+                    "document": ("p.pdf", PDF, "application/pdf"),
+                },
+            )
+            if response.status_code == 201:
+                started[response.json()["piece_id"]] = t0
+            else:
+                errors += 1
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        began = time.monotonic()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.monotonic() - began
+    return started, elapsed, errors
+
+
+async def raw_kafka(bootstrap: str, count: int) -> float:
+    """Messages/s through the broker: pipelined produce of ``count`` 1 KiB messages, consumed back."""
+    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await producer.start()
+    await consumer.start()
+    try:
+        payload = b"x" * 1024
+        await producer.send_and_wait(topic, payload)  # auto-creates the topic
+        partitions = [TopicPartition(topic, p) for p in await producer.partitions_for(topic)]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        began = time.monotonic()
+        futures = [await producer.send(topic, payload) for _ in range(count)]
+        received = 0
+        while received < count:
+            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+            received += sum(len(r) for r in batches.values())
+        await asyncio.gather(*futures)
+        return count / (time.monotonic() - began)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def raw_mongo(uri: str, count: int, concurrency: int) -> float:
+    """Single-document inserts/s at the benchmark's concurrency, on the same server."""
+    client = AsyncMongoClient(uri)
+    collection = client["bench_raw"][f"inserts_{uuid.uuid4().hex[:8]}"]
+    try:
+        queue = list(range(count))
+
+        async def worker() -> None:
+            while queue:
+                i = queue.pop()
+                await collection.insert_one({"i": i, "at": datetime.now(UTC), "payload": "x" * 512})
+
+        began = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return count / (time.monotonic() - began)
+    finally:
+        await collection.drop()
+        await client.close()
+
+
+async def moe_mail_times(uri: str, database: str, piece_ids: set[str]) -> dict[str, float]:
+    client = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        cursor = client[database]["deliveries"].find(
+            {"template": "action_attendue", "state": "sent", "piece_id": {"$in": list(piece_ids)}},
+            {"piece_id": 1, "sent_at": 1},
+        )
+        return {d["piece_id"]: d["sent_at"].timestamp() async for d in cursor}
+    finally:
+        await client.close()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description="End-to-end benchmark (make up first)")
+    parser.add_argument("-n", type=int, default=2000, help="A4 deposits")
+    parser.add_argument("-c", type=int, default=32, help="concurrent HTTP clients")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('DEPOSIT_HTTP_PORT', '8000')}")
+    parser.add_argument(
+        "--kafka",
+        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"),
+    )
+    parser.add_argument(
+        "--mongodb",
+        default=os.environ.get(
+            "MONGODB_URI",
+            f"mongodb://127.0.0.1:{os.environ.get('MONGODB_PORT', '27017')}/?retryWrites=false&directConnection=true",
+        ),
+    )
+    parser.add_argument("--run-dir", type=Path, default=Path(os.environ.get("RUN_DIR", REPO / ".run")))
+    parser.add_argument("--raw-messages", type=int, default=20000)
+    parser.add_argument("--json", type=Path, default=REPO / "bench-results.json")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the pipeline to drain")
+    args = parser.parse_args()
+
+    try:
+        ready = httpx.get(f"{args.url}/health/ready", timeout=5)
+    except httpx.HTTPError:
+        print(f"the deposit service does not answer at {args.url}: run `make up` first", file=sys.stderr)
+        return 1
+    if ready.status_code != 200:
+        print(f"the system is not ready: {ready.text}", file=sys.stderr)
+        return 1
+
+    names = ("fournisseur", "moe", "moa")
+    parties = {}
+    async with httpx.AsyncClient(base_url=args.url, timeout=30) as client:
+        for name in names:
+            number = siret()
+            body = {
+                "siret": number,
+                "nom": f"Bench {name}",
+                "email_contact": f"bench-{name}-{number}@example.fr",
+                "publique": name == "moa",
+            }
+            (await client.put(f"/v1/structures/{number}", json=body)).raise_for_status()
+            parties[name] = number
+    await asyncio.sleep(2)  # let the notification service learn the new structures
+
+    pids = service_pids(args.run_dir)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    reached: dict[str, float] = {}
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(watch_status(args.kafka, reached, stop))
+    await asyncio.sleep(1)
+
+    print(f"depositing {args.n} A4 pièces at concurrency {args.c} ...", flush=True)
+    started, deposit_seconds, errors = await deposit_all(args.url, args.n, args.c, parties)
+    began_wait = time.monotonic()
+    while time.monotonic() - began_wait < args.timeout:
+        mails = await moe_mail_times(args.mongodb, "notification", set(started))
+        if len(started.keys() & reached.keys()) >= len(started) and len(mails) >= len(started):
+            break
+        await asyncio.sleep(1)
+    drained = time.monotonic() - began_wait
+    stop.set()
+    await watcher
+    cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    accepted = len(started)
+
+    to_moe = [reached[p] - started[p] for p in started if p in reached]
+    to_mail = [mails[p] - started[p] for p in started if p in mails]
+    print("measuring the raw broker and database on the same machine ...", flush=True)
+    kafka_rate = await raw_kafka(args.kafka, args.raw_messages)
+    mongo_rate = await raw_mongo(args.mongodb, max(2000, args.n), args.c)
+    end_to_end_rate = accepted / (deposit_seconds + max(0.0, drained)) if accepted else 0.0
+
+    results = {
+        "when": datetime.now(UTC).isoformat(),
+        "deposits": args.n,
+        "concurrency": args.c,
+        "accepted": accepted,
+        "refused": errors,
+        "accepted_per_s": accepted / deposit_seconds,
+        "end_to_end_per_s": end_to_end_rate,
+        "latency_to_moe_s": percentiles(to_moe),
+        "reached_moe": len(to_moe),
+        "latency_to_moe_email_s": percentiles(to_mail),
+        "moe_emails": len(to_mail),
+        "cpu_s_per_piece": {name: (cpu_after[name] - cpu_before[name]) / max(1, accepted) for name in pids},
+        "raw_kafka_msgs_per_s": kafka_rate,
+        "raw_mongo_inserts_per_s": mongo_rate,
+        "ratio_accepted_to_raw_mongo_inserts": (accepted / deposit_seconds) / mongo_rate,
+        "ratio_accepted_to_raw_kafka_msgs": (accepted / deposit_seconds) / kafka_rate,
+    }
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+    def fmt(p: dict) -> str:
+        return "  ".join(f"{k} {v * 1000:8.0f} ms" for k, v in p.items()) if p else "(none)"
+
+    print(
+        f"\naccepted            {accepted}/{args.n} in {deposit_seconds:.1f} s = {results['accepted_per_s']:.1f} pièces/s ({errors} refused)"
+    )
+    print(f"end to end          {end_to_end_rate:.1f} pièces/s (until every MOE e-mail was sent)")
+    print(f"deposit → MOE       {fmt(results['latency_to_moe_s'])}   ({len(to_moe)} pièces)")
+    print(f"deposit → MOE mail  {fmt(results['latency_to_moe_email_s'])}   ({len(to_mail)} e-mails)")
+    for name, value in results["cpu_s_per_piece"].items():
+        print(f"cpu {name:<16}{value * 1000:8.2f} ms per pièce")
+    print(f"raw kafka           {kafka_rate:,.0f} msgs/s produce→consume (1 KiB)")
+    print(f"raw mongodb         {mongo_rate:,.0f} inserts/s (single documents, concurrency {args.c})")
+    print(
+        f"ratios              accepted/raw-mongo {results['ratio_accepted_to_raw_mongo_inserts']:.3f}   accepted/raw-kafka {results['ratio_accepted_to_raw_kafka_msgs']:.4f}"
+    )
+    print(f"results written to  {args.json}")
+    return 0 if len(to_moe) == accepted == args.n and len(to_mail) == accepted else 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
