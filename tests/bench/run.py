@@ -180,16 +180,17 @@ async def raw_mongo(uri: str, count: int, concurrency: int) -> float:
         await client.close()
 
 
-async def moe_mail_times(uri: str, database: str, piece_ids: set[str]) -> dict[str, float]:
-    client = AsyncMongoClient(uri, tz_aware=True)
-    try:
-        cursor = client[database]["deliveries"].find(
-            {"template": "action_attendue", "state": "sent", "piece_id": {"$in": list(piece_ids)}},
-            {"piece_id": 1, "sent_at": 1},
-        )
-        return {d["piece_id"]: d["sent_at"].timestamp() async for d in cursor}
-    finally:
-        await client.close()
+MOE_MAILS = {"template": "action_attendue", "state": "sent"}
+
+
+async def moe_mails_sent(deliveries, since: datetime) -> int:
+    return await deliveries.count_documents({**MOE_MAILS, "created_at": {"$gte": since}})
+
+
+async def moe_mail_times(deliveries, since: datetime) -> dict[str, float]:
+    """When the SMTP server accepted each MOE e-mail (the notification service's delivery record)."""
+    cursor = deliveries.find({**MOE_MAILS, "created_at": {"$gte": since}}, {"piece_id": 1, "sent_at": 1})
+    return {d["piece_id"]: d["sent_at"].timestamp() async for d in cursor}
 
 
 async def main() -> int:
@@ -245,15 +246,21 @@ async def main() -> int:
     watcher = asyncio.create_task(watch_status(args.kafka, reached, stop))
     await asyncio.sleep(1)
 
+    since = datetime.now(UTC) - timedelta(seconds=1)
     print(f"depositing {args.n} A4 pièces at concurrency {args.c} ...", flush=True)
     started, deposit_seconds, errors = await deposit_all(args.url, args.n, args.c, parties)
     began_wait = time.monotonic()
+    mongo = AsyncMongoClient(args.mongodb, tz_aware=True)
+    deliveries = mongo["notification"]["deliveries"]
     while time.monotonic() - began_wait < args.timeout:
-        mails = await moe_mail_times(args.mongodb, "notification", set(started))
-        if len(started.keys() & reached.keys()) >= len(started) and len(mails) >= len(started):
+        if len(started.keys() & reached.keys()) >= len(started) and await moe_mails_sent(deliveries, since) >= len(
+            started
+        ):
             break
         await asyncio.sleep(1)
     drained = time.monotonic() - began_wait
+    mails = await moe_mail_times(deliveries, since)
+    await mongo.close()
     stop.set()
     await watcher
     cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}

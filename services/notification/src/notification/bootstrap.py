@@ -65,5 +65,6 @@ async def start(settings: NotificationSettings) -> NotificationContext:
 async def stop(ctx: NotificationContext) -> None:
     for consumer in ctx.consumers:
         await consumer.stop()
+    await ctx.mailer.close()
     await ctx.producer.stop()
     await ctx.client.close()

@@ -13,5 +13,6 @@ class NotificationSettings(CommonSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = 10.0
+    smtp_pool_size: int = 4
     mail_from: str = "Factures de travaux <ne-pas-repondre@travaux.localhost>"
     public_base_url: str = "http://127.0.0.1:8000"

@@ -12,6 +12,7 @@ class StructureView:
     async def upsert(self, structure: Structure) -> None:
         await self.collection.replace_one({"_id": structure.siret}, structure.model_dump(), upsert=True)
 
-    async def get(self, siret: str) -> Structure | None:
-        document = await self.collection.find_one({"_id": siret})
-        return None if document is None else Structure.model_validate(document)
+    async def many(self, sirets: set[str]) -> dict[str, Structure]:
+        return {
+            d["_id"]: Structure.model_validate(d) async for d in self.collection.find({"_id": {"$in": sorted(sirets)}})
+        }

@@ -22,8 +22,10 @@ async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -
     event: PieceStatusChanged = envelope.data
     event_id = str(envelope.id)
     rejected: list[str] = []
-    for mail in plan(event):
-        structure = await ctx.structures.get(mail.siret)
+    mails = plan(event)
+    structures = await ctx.structures.many({mail.siret for mail in mails}) if mails else {}
+    for mail in mails:
+        structure = structures.get(mail.siret)
         if structure is None:
             # The directory event may still be on its way: the consumer retries a few times, then
             # dead-letters the event with this reason; a replay after the fix sends what is missing.
