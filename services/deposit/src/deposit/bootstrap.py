@@ -1,7 +1,6 @@
 """Composition root: builds the real adapters from settings and starts/stops the background work
 (outbox relay, routing-decision consumer)."""
 
-import logging
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
@@ -21,7 +20,6 @@ from messaging.outbox import Outbox, OutboxRelay
 from messaging.processed import ProcessedEvents
 
 SOURCE = "/travaux/deposit"
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,11 +71,8 @@ async def start(settings: DepositSettings) -> DepositContext:
 
     ctx = build(settings)
     await ensure_topics(settings.kafka_bootstrap_servers, settings.topic_partitions, settings.topic_replication_factor)
-    for store in (ctx.pieces, ctx.idempotency, ctx.outbox, ctx.processed):
+    for store in (ctx.pieces, ctx.documents, ctx.idempotency, ctx.outbox, ctx.processed):
         await store.ensure_indexes()
-    purged = await ctx.documents.purge_orphans()
-    if purged:
-        log.info("purged %d orphan documents of deposits that never completed", purged)
     await ctx.producer.start()
     if settings.outbox_relay_enabled:
         ctx.relay.start()

@@ -1,37 +1,60 @@
-"""Pièce documents and attachments in GridFS.
+"""Pièce documents and attachments, stored in the GridFS layout (``documents.files`` and
+``documents.chunks``) so any GridFS tool reads them.
 
-pymongo refuses GridFS inside a transaction, so a file is uploaded first, marked ``pending``, and
-the pièce that references it is written in the transaction that follows. A file whose pièce never
-came (process killed in between, refused deposit) stays invisible and is purged by
-``purge_orphans``.
+pymongo's GridFS writer refuses transactions, so files are written here as plain documents that
+follow the GridFS specification, in the same transaction as the pièce that references them: a
+deposit stores its pièce and its documents together, or nothing. Reading goes through pymongo's
+``AsyncGridFSBucket``.
 """
 
 import hashlib
-from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
-from gridfs.errors import NoFile
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import utcnow
 
+BUCKET = "documents"
+CHUNK_SIZE = 255 * 1024  # GridFS's default chunk size
+
 
 class DocumentStore:
     def __init__(self, database: AsyncDatabase):
-        self.bucket = AsyncGridFSBucket(database, bucket_name="documents")
-        self.files = database["documents.files"]
-        self.pieces = database["pieces"]
+        self.bucket = AsyncGridFSBucket(database, bucket_name=BUCKET, chunk_size_bytes=CHUNK_SIZE)
+        self.files = database[f"{BUCKET}.files"]
+        self.chunks = database[f"{BUCKET}.chunks"]
 
-    async def put(self, piece_id: str, filename: str, content_type: str, content: bytes) -> dict[str, Any]:
+    async def ensure_indexes(self) -> None:
+        # The indexes the GridFS specification asks for.
+        await self.files.create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
+        await self.chunks.create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
+
+    async def put(
+        self, piece_id: str, filename: str, content_type: str, content: bytes, session: AsyncClientSession
+    ) -> dict[str, Any]:
+        """Store one file inside ``session``'s transaction; returns what the pièce records of it."""
         file_id = ObjectId()
         sha256 = hashlib.sha256(content).hexdigest()
-        await self.bucket.upload_from_stream_with_id(
-            file_id,
-            filename,
-            content,
-            metadata={"piece_id": piece_id, "content_type": content_type, "sha256": sha256, "pending": True},
+        chunks = [
+            {"files_id": file_id, "n": n, "data": content[offset : offset + CHUNK_SIZE]}
+            for n, offset in enumerate(range(0, len(content), CHUNK_SIZE))
+        ]
+        if chunks:
+            await self.chunks.insert_many(chunks, session=session)
+        await self.files.insert_one(
+            {
+                "_id": file_id,
+                "length": len(content),
+                "chunkSize": CHUNK_SIZE,
+                "uploadDate": utcnow(),
+                "filename": filename,
+                "metadata": {"piece_id": piece_id, "content_type": content_type, "sha256": sha256},
+            },
+            session=session,
         )
         return {
             "file_id": file_id,
@@ -41,29 +64,6 @@ class DocumentStore:
             "sha256": sha256,
         }
 
-    async def confirm(self, file_ids: list[ObjectId]) -> None:
-        """Mark files as owned by a stored pièce (after its transaction committed)."""
-        await self.files.update_many({"_id": {"$in": file_ids}}, {"$unset": {"metadata.pending": ""}})
-
-    async def discard(self, file_ids: list[ObjectId]) -> None:
-        for file_id in file_ids:
-            try:
-                await self.bucket.delete(file_id)
-            except NoFile:
-                pass
-
     async def read(self, file_id: ObjectId) -> bytes:
         stream = await self.bucket.open_download_stream(file_id)
         return await stream.read()
-
-    async def purge_orphans(self, older_than: timedelta = timedelta(hours=1)) -> int:
-        """Delete pending files older than ``older_than`` whose pièce does not exist."""
-        purged = 0
-        cursor = self.files.find({"metadata.pending": True, "uploadDate": {"$lt": utcnow() - older_than}})
-        async for file in cursor:
-            if await self.pieces.find_one({"_id": file["metadata"]["piece_id"]}, {"_id": 1}) is None:
-                await self.discard([file["_id"]])
-                purged += 1
-            else:
-                await self.confirm([file["_id"]])
-        return purged

@@ -159,9 +159,6 @@ async def deposit_piece(
         deposee_le=now,
     )
     assert document is not None  # checked above
-    stored_document = await ctx.documents.put(piece_id, document.filename, document.content_type, document.content)
-    stored_attachments = [await ctx.documents.put(piece_id, a.filename, a.content_type, a.content) for a in attachments]
-    file_ids = [stored_document["file_id"], *(a["file_id"] for a in stored_attachments)]
     body = {
         "piece_id": piece_id,
         "dossier_id": dossier_id,
@@ -174,8 +171,11 @@ async def deposit_piece(
     }
 
     async def store(session: AsyncClientSession) -> None:
-        document_record = {**stored_document, "attachments": stored_attachments}
-        await ctx.pieces.insert_new_dossier(snapshot, document_record, initial_history(now), session)
+        stored = await ctx.documents.put(piece_id, document.filename, document.content_type, document.content, session)
+        stored["attachments"] = [
+            await ctx.documents.put(piece_id, a.filename, a.content_type, a.content, session) for a in attachments
+        ]
+        await ctx.pieces.insert_new_dossier(snapshot, stored, initial_history(now), session)
         await ctx.outbox.add(make_event(PieceSubmitted(piece=snapshot), source=SOURCE, subject=dossier_id), session)
         status = PieceStatusChanged(previous_statut=None, statut=Statut.DEPOSEE, changed_at=now, piece=snapshot)
         await ctx.outbox.add(make_event(status, source=SOURCE, subject=dossier_id), session)
@@ -185,7 +185,6 @@ async def deposit_piece(
     try:
         await in_transaction(ctx.client, store)
     except DuplicateKeyError as exc:
-        await ctx.documents.discard(file_ids)
         if idempotency_key and "idempotency" in str(exc):
             earlier = await ctx.idempotency.find("deposit", idempotency_key)
             if earlier is not None:
@@ -197,11 +196,7 @@ async def deposit_piece(
             409,
             [FieldError("numero", "numero_deja_utilise", "numéro déjà utilisé par ce fournisseur")],
         ) from None
-    except Exception:
-        await ctx.documents.discard(file_ids)
-        raise
     ctx.outbox.notify()
-    await ctx.documents.confirm(file_ids)
     return Answer(201, body)
 
 
