@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from aiokafka.abc import ConsumerRebalanceListener
 
 from contracts import ContractError, Envelope, parse_event
+from messaging.consumer import JoinedListener
 
 
 @dataclass(frozen=True)
@@ -32,21 +32,10 @@ class Record:
         return piece is not None and piece.piece_id == piece_id
 
 
-class _Assigned(ConsumerRebalanceListener):
-    def __init__(self) -> None:
-        self.event = asyncio.Event()
-
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        pass
-
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        self.event.set()
-
-
 class TopicRecorder:
     def __init__(self, bootstrap_servers: str, topics: list[str], group_id: str):
         self.records: list[Record] = []
-        self._assigned = _Assigned()
+        self._assigned = JoinedListener()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,

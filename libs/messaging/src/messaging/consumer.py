@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from pymongo.errors import ConnectionFailure
 
 from contracts import ContractError, Envelope, parse_event, topics
+from messaging.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ class TransientError(Exception):
 RETRY_FOREVER = (ConnectionFailure, KafkaError, OSError, TransientError)
 
 
-class _Joined(ConsumerRebalanceListener):
+class JoinedListener(ConsumerRebalanceListener):
+    """Sets ``event`` once the consumer has joined its group and received an assignment."""
+
     def __init__(self) -> None:
         self.event = asyncio.Event()
 
@@ -76,7 +79,7 @@ class EventConsumer:
         self.producer = producer
         self.max_attempts = max_attempts
         self.max_records = max_records
-        self._joined = _Joined()
+        self._joined = JoinedListener()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
@@ -104,12 +107,7 @@ class EventConsumer:
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         await self._consumer.stop()
 
     async def _run(self) -> None:

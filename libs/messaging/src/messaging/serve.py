@@ -1,8 +1,53 @@
-"""Run a FastAPI app with uvicorn as a service process (signals handled, one event loop)."""
+"""A service as an HTTP app (FastAPI) whose lifespan starts and stops its runtime, and its process."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+
+from messaging import problems
+from messaging.http import operations_router
+from messaging.logs import configure
 
 
-def serve(app: FastAPI, port: int, host: str = "127.0.0.1", log_level: str = "info") -> None:
+class ServiceContext(Protocol):
+    async def ready(self) -> bool: ...
+
+
+def service_app(
+    *,
+    title: str,
+    description: str,
+    start: Callable[[], Awaitable[Any]],
+    stop: Callable[[Any], Awaitable[None]],
+    routers: list[APIRouter],
+) -> FastAPI:
+    """``start()`` builds the service's context (stored as ``app.state.ctx``) before the first
+    request; ``stop(ctx)`` runs at shutdown. Errors answer as RFC 9457 problems."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ctx = await start()
+        try:
+            yield
+        finally:
+            await stop(app.state.ctx)
+
+    app = FastAPI(title=title, version="0.1.0", description=description, lifespan=lifespan)
+    problems.install(app)
+    for router in routers:
+        app.include_router(router)
+
+    async def ready() -> bool:
+        ctx: ServiceContext = app.state.ctx
+        return await ctx.ready()
+
+    app.include_router(operations_router({"ready": ready}))
+    return app
+
+
+def run(name: str, app: FastAPI, port: int, host: str, log_level: str) -> None:
+    configure(name, log_level)
     uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), access_log=False, lifespan="on")

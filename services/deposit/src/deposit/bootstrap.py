@@ -1,11 +1,9 @@
 """Composition root: builds the real adapters from settings and starts/stops the background work
 (outbox relay, routing-decision consumer)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import topics
 from deposit.adapters.directory import DirectoryStore
@@ -13,11 +11,9 @@ from deposit.adapters.documents import DocumentStore
 from deposit.adapters.idempotency import IdempotencyStore
 from deposit.adapters.pieces import PieceStore
 from deposit.settings import DepositSettings
-from messaging.consumer import EventConsumer
-from messaging.kafka import ensure_topics, make_producer
-from messaging.mongo import make_client, ping
 from messaging.outbox import Outbox, OutboxRelay
 from messaging.processed import ProcessedEvents
+from messaging.runtime import Runtime
 
 SOURCE = "/travaux/deposit"
 
@@ -25,9 +21,7 @@ SOURCE = "/travaux/deposit"
 @dataclass
 class DepositContext:
     settings: DepositSettings
-    client: AsyncMongoClient
-    database: AsyncDatabase
-    producer: AIOKafkaProducer
+    runtime: Runtime
     pieces: PieceStore
     documents: DocumentStore
     directory: DirectoryStore
@@ -35,64 +29,41 @@ class DepositContext:
     outbox: Outbox
     processed: ProcessedEvents
     relay: OutboxRelay
-    consumers: list[EventConsumer] = field(default_factory=list)
+
+    @property
+    def client(self) -> AsyncMongoClient:
+        return self.runtime.client
 
     async def ready(self) -> bool:
-        return (
-            await ping(self.database)
-            and all(c.ready for c in self.consumers)
-            and (self.relay.running or not self.settings.outbox_relay_enabled)
-        )
+        relay_ok = self.relay.running or not self.settings.outbox_relay_enabled
+        return relay_ok and await self.runtime.ready()
 
 
-def build(settings: DepositSettings) -> DepositContext:
-    """Wire the adapters; call from a running event loop (the Kafka client binds to it)."""
-    client = make_client(settings.mongodb_uri)
-    database = client[settings.deposit_database]
-    producer = make_producer(settings.kafka_bootstrap_servers, "deposit")
+async def start(settings: DepositSettings) -> DepositContext:
+    from deposit.handlers.registry import handlers  # late: handlers import this module's context type
+
+    runtime = await Runtime.open("deposit", settings, settings.deposit_database)
+    database = runtime.database
     outbox = Outbox(database)
-    return DepositContext(
+    ctx = DepositContext(
         settings=settings,
-        client=client,
-        database=database,
-        producer=producer,
+        runtime=runtime,
         pieces=PieceStore(database),
         documents=DocumentStore(database),
         directory=DirectoryStore(database),
         idempotency=IdempotencyStore(database),
         outbox=outbox,
         processed=ProcessedEvents(database),
-        relay=OutboxRelay(outbox, producer, lease_seconds=settings.outbox_lease_seconds),
+        relay=OutboxRelay(outbox, runtime.producer, lease_seconds=settings.outbox_lease_seconds),
     )
-
-
-async def start(settings: DepositSettings) -> DepositContext:
-    from deposit.handlers.registry import handlers  # late: handlers import this module's context type
-
-    ctx = build(settings)
-    await ensure_topics(settings.kafka_bootstrap_servers, settings.topic_partitions, settings.topic_replication_factor)
     for store in (ctx.pieces, ctx.documents, ctx.idempotency, ctx.outbox, ctx.processed):
         await store.ensure_indexes()
-    await ctx.producer.start()
     if settings.outbox_relay_enabled:
         ctx.relay.start()
-    consumer = EventConsumer(
-        name="deposit",
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id="deposit",
-        instance_id=settings.instance_id,
-        topics_=[topics.PIECES_ROUTED],
-        registry=handlers(ctx),
-        producer=ctx.producer,
-    )
-    ctx.consumers.append(consumer)
-    await consumer.start()
+    await runtime.consume([topics.PIECES_ROUTED], handlers(ctx))
     return ctx
 
 
 async def stop(ctx: DepositContext) -> None:
-    for consumer in ctx.consumers:
-        await consumer.stop()
     await ctx.relay.stop()
-    await ctx.producer.stop()
-    await ctx.client.close()
+    await ctx.runtime.close()
