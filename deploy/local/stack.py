@@ -442,6 +442,10 @@ def _launch(spec: Spec, run: Path, ports: dict, env_overrides: dict | None) -> i
         hint = "create the workspace virtualenv first" if spec.is_service else "run install"
         raise StackError(f"{spec.name}: {argv[0]} is missing ({hint})")
     for var in spec.ports:
+        # A process just killed may hold its sockets a moment longer than its PID: wait briefly.
+        deadline = time.monotonic() + 5.0
+        while _port_taken(ports[var]) and time.monotonic() < deadline:
+            time.sleep(0.1)
         if _port_taken(ports[var]):
             raise StackError(
                 f"{spec.name}: port {HOST}:{ports[var]} ({var}) is already taken by "

@@ -91,7 +91,11 @@ async def watch_status(bootstrap: str, reached: dict[str, float], stop: asyncio.
         await consumer.stop()
 
 
-async def deposit_all(url: str, n: int, concurrency: int, parties: dict) -> tuple[dict[str, float], float, int]:
+async def deposit_all(
+    url: str, n: int, concurrency: int, parties: dict, rate: float | None
+) -> tuple[dict[str, float], float, int]:
+    """Closed loop (each of C clients deposits as fast as answers come), or paced at ``rate`` per
+    second (open loop, at most C in flight): latency under a load the system sustains."""
     started: dict[str, float] = {}
     errors = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -104,6 +108,8 @@ async def deposit_all(url: str, n: int, concurrency: int, parties: dict) -> tupl
         nonlocal errors
         while not queue.empty():
             i = queue.get_nowait()
+            if rate:
+                await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
             piece = {
                 "cadre": "A4",
                 "numero": f"B{run}-{i}",
@@ -127,8 +133,8 @@ async def deposit_all(url: str, n: int, concurrency: int, parties: dict) -> tupl
                 errors += 1
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    began = time.monotonic()
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-        began = time.monotonic()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.monotonic() - began
     return started, elapsed, errors
@@ -197,6 +203,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description="End-to-end benchmark (make up first)")
     parser.add_argument("-n", type=int, default=2000, help="A4 deposits")
     parser.add_argument("-c", type=int, default=32, help="concurrent HTTP clients")
+    parser.add_argument("--rate", type=float, default=None, help="pace deposits at this many per second (open loop)")
     parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('DEPOSIT_HTTP_PORT', '8000')}")
     parser.add_argument(
         "--kafka",
@@ -247,8 +254,9 @@ async def main() -> int:
     await asyncio.sleep(1)
 
     since = datetime.now(UTC) - timedelta(seconds=1)
-    print(f"depositing {args.n} A4 pièces at concurrency {args.c} ...", flush=True)
-    started, deposit_seconds, errors = await deposit_all(args.url, args.n, args.c, parties)
+    pace = f", paced at {args.rate:g}/s" if args.rate else ""
+    print(f"depositing {args.n} A4 pièces at concurrency {args.c}{pace} ...", flush=True)
+    started, deposit_seconds, errors = await deposit_all(args.url, args.n, args.c, parties, args.rate)
     began_wait = time.monotonic()
     mongo = AsyncMongoClient(args.mongodb, tz_aware=True)
     deliveries = mongo["notification"]["deliveries"]
@@ -277,6 +285,7 @@ async def main() -> int:
         "when": datetime.now(UTC).isoformat(),
         "deposits": args.n,
         "concurrency": args.c,
+        "paced_rate_per_s": args.rate,
         "accepted": accepted,
         "refused": errors,
         "accepted_per_s": accepted / deposit_seconds,
