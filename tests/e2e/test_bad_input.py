@@ -27,6 +27,15 @@ def _cases(f: str, moe: str) -> list:
         ("date in the future", data.multipart({**good, "date_piece": "2999-01-01"}), 422, "date_future"),
         ("unknown structure", data.multipart({**good, "moe": data.siret()}), 422, "structure_inconnue"),
         ("unknown field", data.multipart({**good, "remise": "10"}), 422, "champ_inconnu"),
+        ("unknown currency", data.multipart({**good, "devise": "ZZZ"}), 422, "devise_inconnue"),
+        ("VAT on a sans-TVA pièce", data.multipart({**good, "type_tva": "SANS_TVA"}), 422, "tva_sans_tva_non_nulle"),
+        ("unknown VAT regime", data.multipart({**good, "type_tva": "TVA_LUNAIRE"}), 422, "champ_invalide"),
+        (
+            "forbidden attachment",
+            data.multipart(good, attachments=[("annexe.exe", b"MZ", "application/octet-stream")]),
+            422,
+            "piece_jointe_extension_interdite",
+        ),
     ]
 
 
@@ -44,7 +53,7 @@ async def test_each_bad_deposit_is_refused_with_a_stable_code_and_nothing_is_sto
         problem = response.json()
         assert problem["code"] == code, f"{name}: {problem}"
         assert problem["status"] == status and problem["title"] and problem["detail"], name
-        piece_part = files.get("piece")
+        piece_part = dict(files).get("piece")
         if piece_part:
             try:
                 numeros.add(json.loads(piece_part[1])["numero"])

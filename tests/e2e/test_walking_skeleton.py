@@ -120,3 +120,38 @@ async def test_a_retried_deposit_with_the_same_idempotency_key_stores_once(depos
     other = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])
     reused = await deposit.post("/v1/pieces", files=data.multipart(other), headers=headers)
     assert reused.status_code == 422 and reused.json()["code"] == "cle_idempotence_reutilisee"
+
+
+async def test_attachments_are_stored_and_given_back_byte_for_byte(deposit, parties):
+    metre = b"PK\x03\x04 a spreadsheet of quantities"
+    signature = b"0\x82\x01 a detached signature"
+    body = data.piece(
+        parties["fournisseur"]["siret"],
+        parties["moe"]["siret"],
+        type_tva="SANS_TVA",
+        montant_tva="0.00",
+        montant_ttc="10000.00",
+        montant_a_payer="10000.00",
+    )
+    parts = data.multipart(
+        body,
+        attachments=[
+            ("metre.xlsx", metre, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("pdm.pdf.p7s", signature, "application/pkcs7-signature"),
+        ],
+    )
+
+    response = await deposit.post("/v1/pieces", files=parts)
+
+    assert response.status_code == 201, response.text
+    piece = (await deposit.get(response.json()["links"]["piece"]["href"])).json()
+    assert piece["type_tva"] == "SANS_TVA" and piece["montant_tva"] == "0.00"
+    assert [(a["filename"], a["size"]) for a in piece["pieces_jointes"]] == [
+        ("metre.xlsx", len(metre)),
+        ("pdm.pdf.p7s", len(signature)),
+    ]
+    for attachment, content in zip(piece["pieces_jointes"], (metre, signature), strict=True):
+        downloaded = await deposit.get(attachment["href"])
+        assert downloaded.status_code == 200 and downloaded.content == content
+    missing = await deposit.get(f"/v1/pieces/{piece['piece_id']}/pieces-jointes/2")
+    assert missing.status_code == 404 and missing.json()["code"] == "piece_jointe_inconnue"

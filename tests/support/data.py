@@ -50,11 +50,17 @@ def piece(fournisseur: str, moe: str, moa: str | None = None, **overrides) -> di
     return body
 
 
-def multipart(piece_body: dict | str | None, document: bytes | None = PDF, filename: str = "pdm.pdf") -> dict:
+def multipart(
+    piece_body: dict | str | None,
+    document: bytes | None = PDF,
+    filename: str = "pdm.pdf",
+    attachments: list[tuple[str, bytes, str]] = (),
+) -> list:
+    """The multipart parts of ``POST /v1/pieces`` (a list: ``attachments`` may repeat)."""
     files = {}
     if piece_body is not None:
         text = piece_body if isinstance(piece_body, str) else json.dumps(piece_body)
         files["piece"] = (None, text, "application/json")
     if document is not None:
         files["document"] = (filename, document, "application/pdf")
-    return files
+    return list(files.items()) + [("attachments", attachment) for attachment in attachments]

@@ -98,3 +98,27 @@ def test_a_routing_error_is_recorded_with_its_reason():
 
 def test_a_late_decision_does_not_move_a_piece_that_moved_on():
     assert apply_routing(Cadre.A4, Statut.MISE_A_DISPOSITION_MOE, _routed(), utcnow()) is None
+
+
+def test_sans_tva_means_no_vat():
+    from contracts import TypeTva
+
+    assert rules.vat_errors(TypeTva.SANS_TVA, D("0.00")) == []
+    assert rules.vat_errors(TypeTva.SANS_TVA, D("0.01"))[0].code == "tva_sans_tva_non_nulle"
+    assert rules.vat_errors(TypeTva.TVA_SUR_DEBITS, D("20.00")) == []
+
+
+@pytest.mark.parametrize(
+    "devise, ok", [("EUR", True), ("XPF", True), ("CHF", True), ("ZZZ", False), ("eur", False), ("EURO", False)]
+)
+def test_currency_is_an_iso_4217_code(devise, ok):
+    assert (rules.currency_errors(devise) == []) is ok
+
+
+def test_attachment_extensions_are_those_the_portal_lists():
+    assert rules.attachment_errors(["annexe.PDF", "metre.xlsx", "signature.p7s", "photos.tar.gz", "plan.TIFF"]) == []
+    errors = rules.attachment_errors(["ok.pdf", "virus.exe", "sans-extension"])
+    assert [(e.field, e.code) for e in errors] == [
+        ("attachments[1]", "piece_jointe_extension_interdite"),
+        ("attachments[2]", "piece_jointe_extension_interdite"),
+    ]

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contracts.billing import FormatDepot, ModeReglement, TypeTva
 from contracts.cadres import Cadre
 from contracts.money import Montant
 from contracts.roles import Role
@@ -26,6 +27,9 @@ class PieceSnapshot(_Payload):
     statut: Statut
     date_piece: date
     devise: str = Field(min_length=3, max_length=3)
+    type_tva: TypeTva = TypeTva.TVA_SUR_ENCAISSEMENTS
+    mode_reglement: ModeReglement = ModeReglement.VIREMENT
+    format_depot: FormatDepot = FormatDepot.PDF_NON_SIGNE
     montant_ht: Montant
     montant_tva: Montant
     montant_ttc: Montant

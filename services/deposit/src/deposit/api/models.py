@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import Cadre, Siret, Statut
+from contracts import Cadre, FormatDepot, ModeReglement, Siret, Statut, TypeTva
 from contracts.money import Montant
 
 
@@ -16,7 +16,10 @@ class PieceInput(BaseModel):
     cadre: str = Field(description="Cadre de facturation: short code (A4) or Chorus Pro enum", examples=["A4"])
     numero: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
     date_piece: date
-    devise: str = Field(default="EUR", pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code")
+    devise: str = Field(default="EUR", description="ISO 4217 currency code", examples=["EUR"])
+    type_tva: TypeTva = Field(default=TypeTva.TVA_SUR_ENCAISSEMENTS, description="SANS_TVA requires montant_tva = 0")
+    mode_reglement: ModeReglement = ModeReglement.VIREMENT
+    format_depot: FormatDepot = FormatDepot.PDF_NON_SIGNE
     montant_ht: Montant
     montant_tva: Montant
     montant_ttc: Montant
@@ -66,20 +69,24 @@ class PieceView(BaseModel):
     statut_libelle: str
     date_piece: date
     devise: str
+    type_tva: TypeTva = TypeTva.TVA_SUR_ENCAISSEMENTS
+    mode_reglement: ModeReglement = ModeReglement.VIREMENT
+    format_depot: FormatDepot = FormatDepot.PDF_NON_SIGNE
     montant_ht: Montant
     montant_tva: Montant
     montant_ttc: Montant
     montant_a_payer: Montant
     fournisseur: str
-    moe: str | None
-    moa: str | None
-    destinataire: str | None
-    numero_marche: str | None
-    numero_engagement: str | None
-    code_service: str | None
-    piece_precedente_id: str | None
+    moe: str | None = None
+    moa: str | None = None
+    destinataire: str | None = None
+    numero_marche: str | None = None
+    numero_engagement: str | None = None
+    code_service: str | None = None
+    piece_precedente_id: str | None = None
     deposee_le: datetime
     document: DocumentInfo
+    pieces_jointes: list[DocumentInfo] = []
     historique: list[HistoryItem]
 
 

@@ -1,5 +1,6 @@
 """``/v1/pieces``: deposit and read pièces."""
 
+import base64
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
@@ -85,13 +86,33 @@ async def get_history(request: Request, piece_id: str) -> list[HistoryItem]:
 )
 async def get_document(request: Request, piece_id: str) -> Response:
     record = await _record(request, piece_id)
-    document = record["document"]
-    content = await context(request).documents.read(document["file_id"])
+    return await _file_response(request, record["document"])
+
+
+@router.get(
+    "/{piece_id}/pieces-jointes/{index}",
+    summary="Télécharger une pièce jointe",
+    responses={404: {"description": "Pièce ou pièce jointe inconnue (piece_inconnue, piece_jointe_inconnue)"}},
+)
+async def get_attachment(request: Request, piece_id: str, index: int) -> Response:
+    attachments = (await _record(request, piece_id))["document"].get("attachments", [])
+    if not 0 <= index < len(attachments):
+        raise Refusal(
+            "piece_jointe_inconnue",
+            "Pièce jointe inconnue",
+            f"La pièce {piece_id} n'a pas de pièce jointe {index}.",
+            404,
+        )
+    return await _file_response(request, attachments[index])
+
+
+async def _file_response(request: Request, stored: dict) -> Response:
+    content = await context(request).documents.read(stored["file_id"])
     return Response(
         content,
-        media_type=document["content_type"],
+        media_type=stored["content_type"],
         headers={
-            "Content-Disposition": f'attachment; filename="{document["filename"]}"',
-            "Digest": f"sha-256={document['sha256']}",
+            "Content-Disposition": f'attachment; filename="{stored["filename"]}"',
+            "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(stored['sha256'])).decode()}:",
         },
     )

@@ -9,21 +9,29 @@ from deposit.api.models import DocumentInfo, DossierView, HistoryItem, PieceView
 def piece_view(record: dict[str, Any]) -> PieceView:
     piece_id = record["_id"]
     document = record["document"]
-    computed = {"piece_id", "cadre_libelle", "statut_libelle", "document", "historique"}
-    fields = {k: record.get(k) for k in PieceView.model_fields if k not in computed}
+    computed = {"piece_id", "cadre_libelle", "statut_libelle", "document", "pieces_jointes", "historique"}
+    fields = {k: record[k] for k in PieceView.model_fields if k not in computed and k in record}
     return PieceView(
         **fields,
         piece_id=piece_id,
         cadre_libelle=info(record["cadre"]).libelle,
         statut_libelle=libelle(record["statut"]),
-        document=DocumentInfo(
-            filename=document["filename"],
-            content_type=document["content_type"],
-            size=document["size"],
-            sha256=document["sha256"],
-            href=f"/v1/pieces/{piece_id}/document",
-        ),
+        document=_document_info(document, f"/v1/pieces/{piece_id}/document"),
+        pieces_jointes=[
+            _document_info(attachment, f"/v1/pieces/{piece_id}/pieces-jointes/{index}")
+            for index, attachment in enumerate(document.get("attachments", []))
+        ],
         historique=[HistoryItem(**h, libelle=libelle(h["statut"])) for h in record["historique"]],
+    )
+
+
+def _document_info(stored: dict[str, Any], href: str) -> DocumentInfo:
+    return DocumentInfo(
+        filename=stored["filename"],
+        content_type=stored["content_type"],
+        size=stored["size"],
+        sha256=stored["sha256"],
+        href=href,
     )
 
 

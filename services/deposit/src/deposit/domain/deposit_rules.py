@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from contracts import Cadre, Phase, Position, info
+from contracts import ATTACHMENT_EXTENSIONS, ISO_4217, Cadre, Phase, Position, TypeTva, extension_of, info
 from deposit.domain.errors import FieldError, Refusal
 
 # The cadres this release routes end to end. The others are known, and refused with a reason.
@@ -55,6 +55,30 @@ def amount_errors(ht: Decimal, tva: Decimal, ttc: Decimal, a_payer: Decimal) -> 
             )
         )
     return errors
+
+
+def vat_errors(type_tva: TypeTva, tva: Decimal) -> list[FieldError]:
+    if type_tva is TypeTva.SANS_TVA and tva != 0:
+        return [FieldError("montant_tva", "tva_sans_tva_non_nulle", "une pièce « sans TVA » a un montant de TVA nul")]
+    return []
+
+
+def currency_errors(devise: str) -> list[FieldError]:
+    if devise not in ISO_4217:
+        return [FieldError("devise", "devise_inconnue", f"« {devise} » n'est pas un code de devise ISO 4217")]
+    return []
+
+
+def attachment_errors(filenames: list[str]) -> list[FieldError]:
+    return [
+        FieldError(
+            f"attachments[{i}]",
+            "piece_jointe_extension_interdite",
+            f"« {name} » : extension non autorisée (autorisées : {', '.join(sorted(ATTACHMENT_EXTENSIONS))})",
+        )
+        for i, name in enumerate(filenames)
+        if extension_of(name) not in ATTACHMENT_EXTENSIONS
+    ]
 
 
 def date_errors(date_piece: date, today: date) -> list[FieldError]:

@@ -66,6 +66,15 @@ def _check_files(ctx: DepositContext, document: Upload | None, attachments: list
         raise Refusal(
             "trop_de_pieces_jointes", "Trop de pièces jointes", f"Au plus {settings.max_attachments} pièces jointes."
         )
+    extension_errors = rules.attachment_errors([a.filename for a in attachments])
+    if extension_errors:
+        raise Refusal(
+            "piece_jointe_extension_interdite",
+            "Extension de pièce jointe non autorisée",
+            "; ".join(e.message for e in extension_errors),
+            422,
+            extension_errors,
+        )
     for attachment in attachments:
         if len(attachment.content) > settings.max_attachment_bytes:
             raise Refusal(
@@ -104,6 +113,8 @@ def _validate(piece: PieceInput, cadre, today: date) -> PieceInput:
     a_payer = piece.montant_a_payer if piece.montant_a_payer is not None else piece.montant_ttc
     errors = (
         rules.amount_errors(piece.montant_ht, piece.montant_tva, piece.montant_ttc, a_payer)
+        + rules.vat_errors(piece.type_tva, piece.montant_tva)
+        + rules.currency_errors(piece.devise)
         + rules.date_errors(piece.date_piece, today)
         + rules.parties_errors(cadre, piece.moe)
     )
@@ -146,6 +157,9 @@ async def deposit_piece(
         statut=Statut.DEPOSEE,
         date_piece=piece.date_piece,
         devise=piece.devise,
+        type_tva=piece.type_tva,
+        mode_reglement=piece.mode_reglement,
+        format_depot=piece.format_depot,
         montant_ht=piece.montant_ht,
         montant_tva=piece.montant_tva,
         montant_ttc=piece.montant_ttc,
