@@ -27,9 +27,12 @@ class Record:
             return None
 
     def is_about(self, piece_id: str) -> bool:
+        return self.is_about_any({piece_id})
+
+    def is_about_any(self, piece_ids: set[str]) -> bool:
         event = self.event
         piece = getattr(event.data, "piece", None) if event else None
-        return piece is not None and piece.piece_id == piece_id
+        return piece is not None and piece.piece_id in piece_ids
 
 
 class TopicRecorder:

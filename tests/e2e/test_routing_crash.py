@@ -1,0 +1,72 @@
+"""The routing worker is killed (-9) in the middle of a stream of pièces and restarted: every pièce is
+routed exactly once in effect (no pièce lost, no duplicate status), however many times a decision
+was re-sent."""
+
+import asyncio
+import os
+import signal
+from collections import Counter
+
+from contracts import Statut, topics
+from tests.support import data
+
+PIECES = 150
+
+
+async def test_kill_9_of_routing_mid_stream_loses_nothing_and_duplicates_nothing(system, deposit, parties, recorder):
+    bodies = [data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"]) for _ in range(PIECES)]
+    piece_ids: list[str] = []
+
+    async def deposit_all() -> None:
+        queue = list(bodies)
+
+        async def worker() -> None:
+            while queue:
+                response = await deposit.post("/v1/pieces", files=data.multipart(queue.pop()))
+                assert response.status_code == 201, response.text
+                piece_ids.append(response.json()["piece_id"])
+
+        await asyncio.gather(*(worker() for _ in range(8)))
+
+    depositing = asyncio.create_task(deposit_all())
+
+    def routed_ours() -> list:
+        ours = set(piece_ids)
+        return [r for r in recorder.on(topics.PIECES_ROUTED) if r.event and r.event.data.piece_id in ours]
+
+    for _ in range(300):
+        if len(routed_ours()) >= PIECES // 5:
+            break
+        await asyncio.sleep(0.05)
+    os.kill(system.pid("routing"), signal.SIGKILL)
+    routed_before_kill = len(routed_ours())
+    await depositing
+    await asyncio.to_thread(system.restart, "routing")
+
+    reached: dict[str, list[str]] = {}
+    for _ in range(600):
+        for piece_id in piece_ids:
+            if piece_id not in reached:
+                piece = (await deposit.get(f"/v1/pieces/{piece_id}")).json()
+                if piece["statut"] == "MISE_A_DISPOSITION_MOE":
+                    reached[piece_id] = [h["statut"] for h in piece["historique"]]
+        if len(reached) == PIECES:
+            break
+        await asyncio.sleep(0.2)
+
+    assert 0 < routed_before_kill < PIECES, "the kill must land in the middle of the stream"
+    assert len(reached) == PIECES, f"{PIECES - len(reached)} pièces never reached the MOE"
+    assert all(history == ["DEPOSEE", "MISE_A_DISPOSITION_MOE"] for history in reached.values())
+
+    await asyncio.sleep(2)  # anything late would show up now
+    ours = set(piece_ids)
+    moe_events = Counter(
+        r.event.data.piece.piece_id
+        for r in recorder.on(topics.PIECES_STATUS)
+        if r.is_about_any(ours) and r.event.data.statut is Statut.MISE_A_DISPOSITION_MOE
+    )
+    assert set(moe_events) == ours and set(moe_events.values()) == {1}, "one MISE_A_DISPOSITION_MOE event per pièce"
+    decision_ids: dict[str, set] = {}
+    for record in routed_ours():
+        decision_ids.setdefault(record.event.data.piece_id, set()).add(record.event.id)
+    assert all(len(ids) == 1 for ids in decision_ids.values()), "a re-sent decision keeps its event id"
