@@ -92,25 +92,44 @@ def _docker_answers() -> bool:
 
 
 def _from_testcontainers() -> Infrastructure:
+    """Real Kafka (KRaft), a MongoDB single-node replica set, Mailpit. Written against testcontainers
+    4.x; not exercised on the development machines, which have no Docker daemon."""
+    import time
+
+    from pymongo import MongoClient
+    from testcontainers.community.kafka import KafkaContainer
+    from testcontainers.community.mailpit import MailpitContainer
     from testcontainers.core.container import DockerContainer
-    from testcontainers.core.waiting_utils import wait_for_logs
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.mongodb import MongoDbContainer
 
     stack = ExitStack()
-    kafka = stack.enter_context(KafkaContainer("apache/kafka:3.9.0").with_kraft())
-    mongo = stack.enter_context(MongoDbContainer("mongo:8.0").with_command("--replSet rs0 --bind_ip_all"))
-    mongo.exec(["mongosh", "--quiet", "--eval", "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})"])
-    mailpit = stack.enter_context(DockerContainer("axllent/mailpit").with_exposed_ports(1025, 8025))
-    wait_for_logs(mailpit, "accessible via")
-    host = mailpit.get_container_host_ip()
-    mail = HttpCatcher(
-        host, int(mailpit.get_exposed_port(1025)), f"http://{host}:{mailpit.get_exposed_port(8025)}", "mailpit"
+    kafka = stack.enter_context(KafkaContainer().with_kraft())
+    # No root user: a replica set with authentication would need a key file.
+    mongo = stack.enter_context(
+        DockerContainer("mongo:8.0").with_command("--replSet rs0 --bind_ip_all").with_exposed_ports(27017)
     )
     uri = f"mongodb://{mongo.get_container_host_ip()}:{mongo.get_exposed_port(27017)}/?directConnection=true"
-    infra = Infrastructure("testcontainers", kafka.get_bootstrap_server(), uri, mail, stack)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with MongoClient(uri, serverSelectionTimeoutMS=2000) as client:
+                try:
+                    client.admin.command(
+                        "replSetInitiate", {"_id": "rs0", "members": [{"_id": 0, "host": "localhost:27017"}]}
+                    )
+                except Exception:  # noqa: BLE001 - already initiated
+                    pass
+                if client.admin.command("hello").get("isWritablePrimary"):
+                    break
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                raise RuntimeError("the MongoDB container did not become a writable primary in 60 s") from None
+        time.sleep(0.5)
+    mailpit = stack.enter_context(MailpitContainer())
+    mail = HttpCatcher(
+        mailpit.get_container_host_ip(), mailpit.get_exposed_smtp_port(), mailpit.get_base_api_url(), "mailpit"
+    )
     stack.callback(mail.close)
-    return infra
+    return Infrastructure("testcontainers", kafka.get_bootstrap_server(), uri, mail, stack)
 
 
 def _from_local_processes() -> Infrastructure:
