@@ -98,9 +98,6 @@ class EventConsumer:
         """Joined its group and got an assignment (possibly empty when replicas outnumber partitions)."""
         return self._joined.event.is_set() and self._task is not None and not self._task.done()
 
-    async def wait_joined(self, timeout: float = 60.0) -> None:
-        await asyncio.wait_for(self._joined.event.wait(), timeout)
-
     async def start(self) -> None:
         await self._consumer.start()
         self._consumer.subscribe(self._topics, listener=self._joined)
@@ -124,7 +121,17 @@ class EventConsumer:
 
     async def _handle_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         for record in records:
-            await self._handle_record(record)
+            try:
+                await self._handle_record(record)
+            except Exception:  # noqa: BLE001 - e.g. the dead-letter topic unreachable: never skip a record
+                log.exception(
+                    "%s: %s offset %d could not be handled or dead-lettered; will retry", self.name, tp, record.offset
+                )
+                if record is not records[0]:
+                    await self._commit(tp, record.offset)
+                self._consumer.seek(tp, record.offset)
+                await asyncio.sleep(1.0)
+                return
         await self._commit(tp, records[-1].offset + 1)
 
     async def _commit(self, tp: TopicPartition, offset: int) -> None:
