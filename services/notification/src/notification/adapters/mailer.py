@@ -7,8 +7,10 @@ closed meanwhile is reopened once, transparently.
 """
 
 import asyncio
-from email.message import EmailMessage
-from email.utils import formatdate
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formatdate, parseaddr
 
 import aiosmtplib
 
@@ -30,17 +32,18 @@ class Mailer:
         self._idle: list[aiosmtplib.SMTP] = []
         self._slots = asyncio.Semaphore(settings.smtp_pool_size)
 
-    def _build(self, to: str, message: Message, message_id: str) -> EmailMessage:
-        email = EmailMessage()
+    def _build(self, to: str, message: Message, message_id: str) -> bytes:
+        # The compat32 MIME classes build a message in less than half the time of EmailMessage.
+        email = MIMEMultipart("alternative")
         email["From"] = self.settings.mail_from
         email["To"] = to
-        email["Subject"] = message.subject
+        email["Subject"] = Header(message.subject, "utf-8")
         email["Date"] = formatdate(localtime=False)
         # Stable per (event, recipient): a re-send after a crash is recognisable as the same message.
         email["Message-ID"] = message_id
-        email.set_content(message.text)
-        email.add_alternative(message.html, subtype="html")
-        return email
+        email.attach(MIMEText(message.text, "plain", "utf-8"))
+        email.attach(MIMEText(message.html, "html", "utf-8"))
+        return email.as_bytes()
 
     async def _open(self) -> aiosmtplib.SMTP:
         s = self.settings
@@ -57,17 +60,18 @@ class Mailer:
 
     async def send(self, to: str, message: Message, message_id: str) -> None:
         email = self._build(to, message, message_id)
+        sender = parseaddr(self.settings.mail_from)[1]
         async with self._slots:
             client = self._idle.pop() if self._idle else None
             try:
                 try:
                     client = client if client is not None and client.is_connected else await self._open()
-                    await client.send_message(email)
+                    await client.sendmail(sender, [to], email)
                 except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
                     # The server closed an idle session: one fresh attempt.
                     await _close(client)
                     client = await self._open()
-                    await client.send_message(email)
+                    await client.sendmail(sender, [to], email)
             except aiosmtplib.SMTPResponseException as exc:
                 await self._release(client)
                 if 500 <= exc.code < 600:
