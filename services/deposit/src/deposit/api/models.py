@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import Cadre, FormatDepot, ModeReglement, Siret, Statut, TypeTva
+from contracts import Cadre, FormatDepot, ModeReglement, PieceSnapshot, Siret, Statut, TypeTva
 from contracts.money import Montant
 
 
@@ -59,32 +59,11 @@ class DocumentInfo(BaseModel):
     href: str
 
 
-class PieceView(BaseModel):
-    piece_id: str
-    dossier_id: str
-    numero: str
-    cadre: Cadre
+class PieceView(PieceSnapshot):
+    """A pièce as the API shows it: the snapshot every event carries, with labels, files and history."""
+
     cadre_libelle: str
-    statut: Statut
     statut_libelle: str
-    date_piece: date
-    devise: str
-    type_tva: TypeTva = TypeTva.TVA_SUR_ENCAISSEMENTS
-    mode_reglement: ModeReglement = ModeReglement.VIREMENT
-    format_depot: FormatDepot = FormatDepot.PDF_NON_SIGNE
-    montant_ht: Montant
-    montant_tva: Montant
-    montant_ttc: Montant
-    montant_a_payer: Montant
-    fournisseur: str
-    moe: str | None = None
-    moa: str | None = None
-    destinataire: str | None = None
-    numero_marche: str | None = None
-    numero_engagement: str | None = None
-    code_service: str | None = None
-    piece_precedente_id: str | None = None
-    deposee_le: datetime
     document: DocumentInfo
     pieces_jointes: list[DocumentInfo] = []
     historique: list[HistoryItem]
