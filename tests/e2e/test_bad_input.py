@@ -15,6 +15,24 @@ def _cases(f: str, moe: str) -> list:
     return [
         ("malformed piece JSON", data.multipart('{"cadre": "A4", '), 422, "piece_json_invalide"),
         ("piece part missing", data.multipart(None), 422, "piece_manquante"),
+        (
+            "piece sent as a file part, malformed",
+            [("piece", ("piece.json", b"{oops", "application/json")), *data.multipart(None)],
+            422,
+            "piece_json_invalide",
+        ),
+        (
+            "document sent as a text field",
+            [*data.multipart(good, document=None), ("document", (None, "not a file"))],
+            422,
+            "document_manquant",
+        ),
+        (
+            "too many attachments",
+            data.multipart(good, attachments=[(f"a{i}.pdf", b"%PDF-", "application/pdf") for i in range(21)]),
+            422,
+            "trop_de_pieces_jointes",
+        ),
         ("document missing", data.multipart(good, document=None), 422, "document_manquant"),
         ("document not a PDF", data.multipart(good, document=b"PK\x03\x04 a zip, not a pdf"), 415, "document_non_pdf"),
         ("unknown cadre", data.multipart({**good, "cadre": "A99"}), 422, "cadre_inconnu"),

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 MEDIA_TYPE = "application/problem+json"
@@ -31,6 +32,32 @@ class Problem(Exception):
     detail: str
     status: int = 422
     errors: list[FieldError] = field(default_factory=list)
+
+
+class FieldErrorModel(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """The error body (RFC 9457, ``application/problem+json``), for the OpenAPI document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str
+    errors: list[FieldErrorModel] | None = None
+
+
+def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for problem answers: ``{status: "what and which codes"}``."""
+    return {
+        status: {"description": text, "content": {MEDIA_TYPE: {"schema": ProblemDetails.model_json_schema()}}}
+        for status, text in described.items()
+    }
 
 
 def problem_body(problem: Problem, instance: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from deposit.api.models import DossierView
 from deposit.api.views import dossier_view
 from deposit.domain.errors import Refusal
+from messaging.problems import problem_responses
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
     "/{dossier_id}",
     response_model=DossierView,
     summary="Consulter un dossier de facturation",
-    responses={404: {"description": "Dossier inconnu (dossier_inconnu)"}},
+    responses=problem_responses({404: "Dossier inconnu (`dossier_inconnu`)"}),
 )
 async def get_dossier(request: Request, dossier_id: str) -> DossierView:
     ctx = request.app.state.ctx

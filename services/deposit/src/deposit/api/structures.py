@@ -7,6 +7,7 @@ from contracts import Structure, StructureUpserted, make_event
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain.errors import Refusal
 from messaging.mongo import in_transaction
+from messaging.problems import problem_responses
 
 router = APIRouter(prefix="/v1/structures", tags=["annuaire"])
 
@@ -38,7 +39,7 @@ async def list_structures(request: Request) -> list[Structure]:
     "/{siret}",
     response_model=Structure,
     summary="Consulter une structure",
-    responses={404: {"description": "Structure inconnue (structure_inconnue)"}},
+    responses=problem_responses({404: "Structure inconnue (`structure_inconnue`)"}),
 )
 async def get_structure(request: Request, siret: str) -> Structure:
     structure = await request.app.state.ctx.directory.get(siret)
