@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 MEDIA_TYPE = "application/problem+json"
@@ -34,28 +33,34 @@ class Problem(Exception):
     errors: list[FieldError] = field(default_factory=list)
 
 
-class FieldErrorModel(BaseModel):
-    field: str
-    code: str
-    message: str
-
-
-class ProblemDetails(BaseModel):
-    """The error body (RFC 9457, ``application/problem+json``), for the OpenAPI document."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-    instance: str
-    errors: list[FieldErrorModel] | None = None
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `code` is stable, `title` and `detail` are for people (French).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code", "instance"],
+    "properties": {
+        "type": {"type": "string", "examples": ["urn:travaux:problem:siret_invalide"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "examples": ["siret_invalide"]},
+        "instance": {"type": "string", "examples": ["/v1/pieces"]},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "code", "message"],
+                "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
 
 
 def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for problem answers: ``{status: "what and which codes"}``."""
     return {
-        status: {"description": text, "content": {MEDIA_TYPE: {"schema": ProblemDetails.model_json_schema()}}}
+        status: {"description": text, "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}}
         for status, text in described.items()
     }
 
