@@ -40,6 +40,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def memory_mib(pid: int) -> dict[str, float]:
+    """Resident memory now and at its peak (VmRSS, VmHWM), in MiB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {key: int(fields[name].split()[0]) / 1024 for key, name in (("rss", "VmRSS"), ("peak", "VmHWM"))}
+
+
 def service_pids(run_dir: Path) -> dict[str, int]:
     pids = {}
     for name in SERVICES:
@@ -272,6 +278,7 @@ async def main() -> int:
     stop.set()
     await watcher
     cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    memory = {name: memory_mib(pid) for name, pid in pids.items()}
     accepted = len(started)
 
     to_moe = [reached[p] - started[p] for p in started if p in reached]
@@ -295,6 +302,7 @@ async def main() -> int:
         "latency_to_moe_email_s": percentiles(to_mail),
         "moe_emails": len(to_mail),
         "cpu_s_per_piece": {name: (cpu_after[name] - cpu_before[name]) / max(1, accepted) for name in pids},
+        "memory_mib": memory,
         "raw_kafka_msgs_per_s": kafka_rate,
         "raw_mongo_inserts_per_s": mongo_rate,
         "ratio_accepted_to_raw_mongo_inserts": (accepted / deposit_seconds) / mongo_rate,
@@ -312,7 +320,8 @@ async def main() -> int:
     print(f"deposit → MOE       {fmt(results['latency_to_moe_s'])}   ({len(to_moe)} pièces)")
     print(f"deposit → MOE mail  {fmt(results['latency_to_moe_email_s'])}   ({len(to_mail)} e-mails)")
     for name, value in results["cpu_s_per_piece"].items():
-        print(f"cpu {name:<16}{value * 1000:8.2f} ms per pièce")
+        mem = memory[name]
+        print(f"cpu {name:<16}{value * 1000:8.2f} ms per pièce   memory {mem['rss']:6.1f} MiB (peak {mem['peak']:.1f})")
     print(f"raw kafka           {kafka_rate:,.0f} msgs/s produce→consume (1 KiB)")
     print(f"raw mongodb         {mongo_rate:,.0f} inserts/s (single documents, concurrency {args.c})")
     print(
