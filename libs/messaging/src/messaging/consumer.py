@@ -73,6 +73,7 @@ class EventConsumer:
         producer: AIOKafkaProducer,
         max_attempts: int = 5,
         max_records: int = 500,
+        fetch_max_wait_ms: int = 100,
     ):
         self.name = name
         self.registry = dict(registry)
@@ -87,6 +88,7 @@ class EventConsumer:
             client_id=name,
             session_timeout_ms=10000,
             heartbeat_interval_ms=3000,
+            fetch_max_wait_ms=fetch_max_wait_ms,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
