@@ -27,3 +27,14 @@ def test_the_deposit_endpoint_documents_its_body_and_its_problems():
         assert "application/problem+json" in post["responses"][status]["content"]
     for code in ("siret_invalide", "montants_incoherents", "cadre_inconnu", "document_manquant", "structure_inconnue"):
         assert code in post["responses"]["422"]["description"]
+
+
+async def test_the_docs_page_works_without_internet():
+    import httpx
+
+    app = importlib.import_module("deposit.app").create_app()  # no lifespan run: no infrastructure needed
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://deposit") as client:
+        page = await client.get("/docs")
+        assert page.status_code == 200 and "cdn." not in page.text
+        script = page.text.split('<script src="')[1].split('"')[0]
+        assert script.startswith("/") and (await client.get(script)).status_code == 200

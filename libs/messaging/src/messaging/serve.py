@@ -6,6 +6,7 @@ from typing import Any, Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from messaging import problems
 from messaging.http import operations_router
@@ -35,7 +36,9 @@ def service_app(
         finally:
             await stop(app.state.ctx)
 
-    app = FastAPI(title=title, version="0.1.0", description=description, lifespan=lifespan)
+    # The /docs and /redoc pages serve their JavaScript from the package, not from a CDN: they work
+    # on machines without Internet access.
+    app = FastAPIOffline(title=title, version="0.1.0", description=description, lifespan=lifespan)
     problems.install(app)
     for router in routers:
         app.include_router(router)
