@@ -65,6 +65,13 @@ def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, An
     }
 
 
+def field_problem(errors: list[FieldError], title: str, general_code: str) -> Problem:
+    """One 422 problem for several field errors: their code when they share one, else ``general_code``."""
+    codes = {e.code for e in errors}
+    code = codes.pop() if len(codes) == 1 else general_code
+    return Problem(code, title, "; ".join(f"{e.field} : {e.message}" for e in errors), 422, errors)
+
+
 def problem_body(problem: Problem, instance: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"urn:travaux:problem:{problem.code}",
@@ -114,10 +121,7 @@ def install(app: FastAPI) -> None:
             )
             for e in exc.errors()
         ]
-        codes = {e.code for e in errors}
-        code = codes.pop() if len(codes) == 1 else "requete_invalide"
-        detail = "; ".join(f"{e.field} : {e.message}" for e in errors)
-        return problem_response(Problem(code, "Requête invalide", detail, 422, errors), request.url.path)
+        return problem_response(field_problem(errors, "Requête invalide", "requete_invalide"), request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

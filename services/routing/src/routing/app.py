@@ -64,24 +64,12 @@ async def _on_assigned(app: faust.App, assigned: set, **kwargs: object) -> None:
 def decision_for(submitted: PieceSubmitted, submitted_id: str) -> PieceRouted:
     piece = submitted.piece
     outcome = decide(piece)
+    about = {"piece_id": piece.piece_id, "dossier_id": piece.dossier_id, "submitted_event_id": submitted_id}
     if isinstance(outcome, Route):
         DECISIONS.labels(piece.cadre.value, "routed").inc()
-        return PieceRouted(
-            piece_id=piece.piece_id,
-            dossier_id=piece.dossier_id,
-            submitted_event_id=submitted_id,
-            statut=outcome.statut,
-            recipient=Recipient(role=outcome.role, siret=outcome.siret),
-        )
+        return PieceRouted(**about, statut=outcome.statut, recipient=Recipient(role=outcome.role, siret=outcome.siret))
     DECISIONS.labels(piece.cadre.value, "error").inc()
-    return PieceRouted(
-        piece_id=piece.piece_id,
-        dossier_id=piece.dossier_id,
-        submitted_event_id=submitted_id,
-        statut=Statut.ERREUR_ACHEMINEMENT,
-        error_code=outcome.code,
-        error_detail=outcome.detail,
-    )
+    return PieceRouted(**about, statut=Statut.ERREUR_ACHEMINEMENT, error_code=outcome.code, error_detail=outcome.detail)
 
 
 async def dead_letter(message: faust.types.Message, code: str, reason: str) -> None:

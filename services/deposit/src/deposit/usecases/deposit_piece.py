@@ -24,6 +24,7 @@ from deposit.domain.errors import FieldError, Refusal
 from deposit.domain.piece import initial_history
 from deposit.usecases.parse_input import parse_piece
 from messaging.mongo import in_transaction
+from messaging.problems import field_problem
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,7 @@ def _validate(piece: PieceInput, cadre, today: date) -> PieceInput:
         + rules.parties_errors(cadre, piece.moe)
     )
     if errors:
-        codes = {e.code for e in errors}
-        code = codes.pop() if len(codes) == 1 else "piece_invalide"
-        raise Refusal(code, "Pièce invalide", "; ".join(f"{e.field} : {e.message}" for e in errors), 422, errors)
+        raise field_problem(errors, "Pièce invalide", "piece_invalide")
     return piece.model_copy(update={"montant_a_payer": a_payer})
 
 

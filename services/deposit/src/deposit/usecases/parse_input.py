@@ -5,7 +5,7 @@ from pydantic import ValidationError
 from contracts import Cadre, parse_cadre
 from deposit.api.models import PieceInput
 from deposit.domain.errors import FieldError, Refusal
-from messaging.problems import field_code
+from messaging.problems import field_code, field_problem
 
 
 def parse_piece(raw: str | bytes | None) -> tuple[PieceInput, Cadre]:
@@ -30,11 +30,7 @@ def parse_piece(raw: str | bytes | None) -> tuple[PieceInput, Cadre]:
             FieldError(".".join(str(p) for p in e["loc"]), field_code(e), e["msg"].removeprefix("Value error, "))
             for e in exc.errors()
         ]
-        codes = {e.code for e in errors}
-        code = codes.pop() if len(codes) == 1 else "piece_invalide"
-        raise Refusal(
-            code, "Pièce invalide", "; ".join(f"{e.field} : {e.message}" for e in errors), 422, errors
-        ) from None
+        raise field_problem(errors, "Pièce invalide", "piece_invalide") from None
     try:
         cadre = parse_cadre(piece.cadre)
     except ValueError:
