@@ -18,7 +18,7 @@ def test_the_deposit_endpoint_documents_its_body_and_its_problems():
     body = post["requestBody"]["content"]["multipart/form-data"]
     piece = body["schema"]["properties"]["piece"]
     assert body["encoding"]["piece"]["contentType"] == "application/json"
-    assert {"cadre", "numero", "date_piece", "montant_ht", "montant_tva", "montant_ttc", "fournisseur"} <= set(
+    assert {"cadre", "numero", "date_piece", "montant_ht", "montant_tva", "montant_ttc"} <= set(
         piece["required"]
     )
     assert {"document", "attachments"} <= set(body["schema"]["properties"])

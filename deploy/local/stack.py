@@ -335,6 +335,9 @@ def resolve_ports(env_overrides: dict | None = None) -> dict[str, int]:
     return {var: int(env.get(var, default)) for var, default in DEFAULT_PORTS.items()}
 
 
+LOCAL_ADMIN_TOKEN = "tvx_local_admin"
+
+
 def service_environment(env_overrides: dict | None = None) -> dict[str, str]:
     """The services' environment: the caller's, plus the addresses of this stack.
 
@@ -352,6 +355,8 @@ def service_environment(env_overrides: dict | None = None) -> dict[str, str]:
         "SMTP_HOST": ("SMTP_PORT", HOST),
         **{var: (var, str(p[var])) for var in DEFAULT_PORTS},
         "PYTHONUNBUFFERED": ("", "1"),  # so logs/NAME.log shows output as it happens
+        # The local stack's administrator token (loopback only; production sets its own from a secret).
+        "DEPOSIT_ADMIN_TOKEN": ("", LOCAL_ADMIN_TOKEN),
     }
     env = dict(os.environ)
     for var, (source, value) in derived.items():
@@ -657,6 +662,7 @@ def main(argv=None) -> int:
         p = resolve_ports()
         print(
             f"\ndeposit API     http://{HOST}:{p['DEPOSIT_HTTP_PORT']}/docs\n"
+            f"admin token     {service_environment()['DEPOSIT_ADMIN_TOKEN']}  (python -m deposit.seed uses it)\n"
             f"MailDev UI      http://{HOST}:{p['MAILDEV_UI_PORT']}\n"
             f"archive API     http://{HOST}:{p['ARCHIVE_HTTP_PORT']}/docs\n"
             f"logs            {resolve_run_dir(args.run_dir) / 'logs'}"

@@ -99,7 +99,7 @@ async def watch_status(bootstrap: str, reached: dict[str, float], stop: asyncio.
 
 
 async def deposit_all(
-    url: str, n: int, concurrency: int, parties: dict, rate: float | None
+    url: str, n: int, concurrency: int, parties: dict, rate: float | None, token: str
 ) -> tuple[dict[str, float], float, int]:
     """Closed loop (each of C clients deposits as fast as answers come), or paced at ``rate`` per
     second (open loop, at most C in flight): latency under a load the system sustains."""
@@ -141,7 +141,8 @@ async def deposit_all(
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     began = time.monotonic()
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits, headers=auth) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.monotonic() - began
     return started, elapsed, errors
@@ -223,6 +224,11 @@ async def main() -> int:
             f"mongodb://127.0.0.1:{os.environ.get('MONGODB_PORT', '27017')}/?retryWrites=false&directConnection=true",
         ),
     )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("DEPOSIT_ADMIN_TOKEN", "tvx_local_admin"),
+        help="the deposit administrator's token (make up's default)",
+    )
     parser.add_argument("--run-dir", type=Path, default=Path(os.environ.get("RUN_DIR", REPO / ".run")))
     parser.add_argument("--raw-messages", type=int, default=20000)
     parser.add_argument("--json", type=Path, default=REPO / "bench-results.json")
@@ -240,7 +246,8 @@ async def main() -> int:
 
     names = ("fournisseur", "moe", "moa")
     parties = {}
-    async with httpx.AsyncClient(base_url=args.url, timeout=30) as client:
+    admin = {"Authorization": f"Bearer {args.token}"}
+    async with httpx.AsyncClient(base_url=args.url, timeout=30, headers=admin) as client:
         for name in names:
             number = siret()
             body = {
@@ -251,6 +258,15 @@ async def main() -> int:
             }
             (await client.put(f"/v1/structures/{number}", json=body)).raise_for_status()
             parties[name] = number
+        # The bench's fournisseur agent, with its own token (every deposit is authenticated).
+        email = f"bench-{parties['fournisseur']}@example.fr"
+        (await client.put(f"/v1/utilisateurs/{email}", json={"nom": "Bench"})).raise_for_status()
+        habilitation = {"profil": "MODIFICATION"}
+        path = f"/v1/structures/{parties['fournisseur']}/habilitations/{email}"
+        (await client.put(path, json=habilitation)).raise_for_status()
+        created = await client.post(f"/v1/utilisateurs/{email}/jetons", json={"libelle": "bench"})
+        created.raise_for_status()
+        token = created.json()["jeton"]
     await asyncio.sleep(2)  # let the notification service learn the new structures
 
     pids = service_pids(args.run_dir)
@@ -263,7 +279,7 @@ async def main() -> int:
     since = datetime.now(UTC) - timedelta(seconds=1)
     pace = f", paced at {args.rate:g}/s" if args.rate else ""
     print(f"depositing {args.n} A4 pièces at concurrency {args.c}{pace} ...", flush=True)
-    started, deposit_seconds, errors = await deposit_all(args.url, args.n, args.c, parties, args.rate)
+    started, deposit_seconds, errors = await deposit_all(args.url, args.n, args.c, parties, args.rate, token)
     began_wait = time.monotonic()
     mongo = AsyncMongoClient(args.mongodb, tz_aware=True)
     deliveries = mongo["notification"]["deliveries"]

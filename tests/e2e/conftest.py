@@ -1,24 +1,28 @@
 import pytest_asyncio
 
-from tests.support import data
-from tests.support.services import http
+from tests.support.actors import Directory
 
 
 @pytest_asyncio.fixture(scope="session")
-async def deposit(system):
-    async with http(system.deposit_url) as client:
-        yield client
+async def directory(system):
+    """The directory, driven through the API with the bootstrap administrator's token."""
+    made = Directory(system.deposit_url, system.env["DEPOSIT_ADMIN_TOKEN"])
+    yield made
+    await made.close()
 
 
 @pytest_asyncio.fixture(scope="session")
-async def parties(deposit):
+async def parties(directory):
     """A fournisseur, a MOE and a public MOA registered in the directory, as `make seed` would."""
-    made = {
-        "fournisseur": data.structure("Entreprise Batisseurs"),
-        "moe": data.structure("Cabinet Moe"),
-        "moa": data.structure("Commune Exemple", public=True),
+    return {
+        "fournisseur": await directory.structure("Entreprise Batisseurs"),
+        "moe": await directory.structure("Cabinet Moe"),
+        "moa": await directory.structure("Commune Exemple", public=True),
     }
-    for body in made.values():
-        response = await deposit.put(f"/v1/structures/{body['siret']}", json=body)
-        assert response.status_code == 200, response.text
-    return made
+
+
+@pytest_asyncio.fixture(scope="session")
+async def deposit(directory, parties):
+    """A client acting for all three parties (MODIFICATION on each)."""
+    user = await directory.user(*((p["siret"], "MODIFICATION") for p in parties.values()), name="Agent Skeleton")
+    return user.client

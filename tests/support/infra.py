@@ -19,16 +19,21 @@ from pathlib import Path
 from tests.support.mail import HttpCatcher, InProcessCatcher, MailCatcher
 
 REPO = Path(__file__).resolve().parents[2]
-TEST_RUN_DIR = REPO / ".run" / "test"
+# TEST_PORT_OFFSET lets two test sessions run side by side on one machine (ports + offset, own run dir).
+_OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
+TEST_RUN_DIR = REPO / ".run" / ("test" if not _OFFSET else f"test-{_OFFSET}")
 TEST_PORTS = {
-    "KAFKA_PORT": 19092,
-    "MONGODB_PORT": 17017,
-    "SMTP_PORT": 11025,
-    "MAILDEV_UI_PORT": 11080,
-    "DEPOSIT_HTTP_PORT": 18000,
-    "ROUTING_HTTP_PORT": 18001,
-    "NOTIFICATION_HTTP_PORT": 18002,
-    "ARCHIVE_HTTP_PORT": 18003,
+    name: port + _OFFSET
+    for name, port in {
+        "KAFKA_PORT": 19092,
+        "MONGODB_PORT": 17017,
+        "SMTP_PORT": 11025,
+        "MAILDEV_UI_PORT": 11080,
+        "DEPOSIT_HTTP_PORT": 18000,
+        "ROUTING_HTTP_PORT": 18001,
+        "NOTIFICATION_HTTP_PORT": 18002,
+        "ARCHIVE_HTTP_PORT": 18003,
+    }.items()
 }
 
 

@@ -1,6 +1,7 @@
 """The four services as real processes (deploy/local/stack.py), pointed at the test infrastructure."""
 
 import os
+import secrets
 from dataclasses import dataclass
 
 import httpx
@@ -40,6 +41,7 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "SMTP_STARTTLS": "false",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{TEST_PORTS['DEPOSIT_HTTP_PORT']}",
         "OUTBOX_LEASE_SECONDS": "3",
+        "DEPOSIT_ADMIN_TOKEN": f"tvx_test_admin_{secrets.token_hex(16)}",
         "TOOLS_DIR": os.environ.get("TOOLS_DIR", ""),
     }
     stack = load_stack()

@@ -10,14 +10,21 @@ import pytest
 
 from contracts import (
     CATALOG,
+    CategorieEntite,
+    Contact,
     ContractError,
+    DeadlineReached,
+    Echeance,
     ExpectedAction,
     PieceRouted,
     PieceSnapshot,
     PieceStatusChanged,
     PieceSubmitted,
+    PresenceMoa,
+    Profil,
     Recipient,
     Role,
+    Service,
     Statut,
     Structure,
     StructureUpserted,
@@ -63,6 +70,22 @@ SAMPLES = [
         expected_action=ExpectedAction(role=Role.MOE, siret="44306184100047", action="Traiter"),
     ),
     StructureUpserted(structure=Structure(siret="44306184100047", nom="MOE", email_contact="moe@example.fr")),
+    StructureUpserted(
+        structure=Structure(
+            siret="21750001600019",
+            nom="Commune",
+            email_contact="travaux@commune.fr",
+            publique=True,
+            categorie=CategorieEntite.COLLECTIVITE_TERRITORIALE,
+            presence_moa=PresenceMoa.AVEC_MOA,
+            code_service_obligatoire=True,
+            services=[Service(code="TRAVAUX", libelle="Service travaux", numero_engagement_obligatoire=True)],
+            contacts=[Contact(email="agent@commune.fr", nom="Agent", profil=Profil.MODIFICATION, service="TRAVAUX")],
+        )
+    ),
+    DeadlineReached(
+        piece_id="p-1", dossier_id="d-1", echeance=Echeance.DG_NON_RETOURNE, due_at=utcnow(), detail="30 jours"
+    ),
 ]
 
 

@@ -9,6 +9,7 @@ from contracts import Cadre, PieceRouted, Recipient, Role, Statut, utcnow
 from deposit.domain import deposit_rules as rules
 from deposit.domain.errors import Refusal
 from deposit.domain.piece import apply_routing
+from tests.support.snapshots import MOE, snapshot
 
 
 @pytest.mark.parametrize(
@@ -16,22 +17,43 @@ from deposit.domain.piece import apply_routing
     [
         ("A1", "cadre_hors_travaux"),
         ("A2", "cadre_hors_travaux"),
+        ("A3", "cadre_hors_travaux"),
         ("A9", "cadre_hors_travaux"),
         ("A12", "cadre_hors_travaux"),
         ("A21", "cadre_hors_travaux"),
         ("A11", "cadre_retire"),
-        ("A15", "cadre_non_pris_en_charge"),
-        ("A5", "cadre_non_pris_en_charge"),
     ],
 )
-def test_cadres_refused_now_say_why_and_name_the_cadre(cadre, code):
+@pytest.mark.parametrize("following", [False, True])
+def test_cadres_outside_the_works_circuit_are_refused_by_name(cadre, code, following):
     with pytest.raises(Refusal) as refused:
-        rules.check_cadre(Cadre(cadre))
+        rules.check_cadre(Cadre(cadre), following)
     assert refused.value.code == code and cadre in refused.value.detail
 
 
-def test_a4_is_accepted():
-    rules.check_cadre(Cadre.A4)
+@pytest.mark.parametrize("cadre", ["A4", "A5", "A6", "A7", "A8", "A10", "A13", "A14"])
+def test_initial_cadres_open_a_dossier(cadre):
+    rules.check_cadre(Cadre(cadre), following=False)
+
+
+@pytest.mark.parametrize("cadre", ["A4", "A5", "A6", "A7", "A10", "A13", "A14"])
+def test_initial_cadres_cannot_follow_a_piece(cadre):
+    with pytest.raises(Refusal) as refused:
+        rules.check_cadre(Cadre(cadre), following=True)
+    assert refused.value.code == "cadre_initial"
+
+
+@pytest.mark.parametrize("cadre", ["A15", "A16", "A17", "A18", "A19", "A20", "A22", "A23", "A24", "A25"])
+def test_following_cadres_need_their_previous_piece(cadre):
+    rules.check_cadre(Cadre(cadre), following=True)
+    with pytest.raises(Refusal) as refused:
+        rules.check_cadre(Cadre(cadre), following=False)
+    assert refused.value.code == "piece_precedente_requise" and cadre in refused.value.detail
+
+
+def test_a8_opens_a_dossier_in_the_reduced_process_or_follows_a_decompte_general():
+    rules.check_cadre(Cadre.A8, following=False)
+    rules.check_cadre(Cadre.A8, following=True)
 
 
 def test_amounts_must_add_up_to_the_cent():
@@ -57,9 +79,20 @@ def test_date_not_in_the_future():
     assert rules.date_errors(date(2026, 11, 24), today)[0].code == "date_future"
 
 
-def test_an_a4_needs_its_moe():
-    assert rules.parties_errors(Cadre.A4, None)[0].code == "moe_requise"
-    assert rules.parties_errors(Cadre.A4, "44306184100047") == []
+@pytest.mark.parametrize(
+    "cadre, required",
+    [
+        ("A4", {"moe"}), ("A7", {"moe"}), ("A10", {"moe", "valideur"}), ("A13", {"moe", "valideur"}),
+        ("A14", {"moe", "valideur"}), ("A5", {"moa"}), ("A15", {"moa"}), ("A17", {"moa"}), ("A22", {"moa"}),
+        ("A6", {"destinataire"}), ("A8", {"destinataire"}), ("A16", {"destinataire"}), ("A19", {"destinataire"}),
+        ("A23", {"destinataire"}), ("A24", {"destinataire"}), ("A25", {"destinataire"}), ("A18", set()), ("A20", set()),
+    ],
+)  # fmt: skip
+def test_each_cadre_names_the_parties_it_goes_to(cadre, required):
+    errors = rules.parties_errors(Cadre(cadre), {})
+    assert {e.field for e in errors} == required
+    assert {e.code for e in errors} == {f"{name}_requis" for name in required}
+    assert rules.parties_errors(Cadre(cadre), dict.fromkeys(required, "44306184100047")) == []
 
 
 def test_pdf_magic_bytes():
@@ -81,23 +114,22 @@ def _routed(statut=Statut.MISE_A_DISPOSITION_MOE, recipient=True, error=None):
 
 def test_routing_moves_a_deposited_a4_to_the_moe_who_is_expected_to_act():
     at = utcnow()
-    change = apply_routing(Cadre.A4, Statut.DEPOSEE, _routed(), at)
+    change = apply_routing(snapshot("A4", Statut.DEPOSEE), _routed(), at)
     assert (change.previous, change.new, change.entry.at) == (Statut.DEPOSEE, Statut.MISE_A_DISPOSITION_MOE, at)
-    assert change.expected_action.role is Role.MOE and change.expected_action.siret == "44306184100047"
-    assert "A15" in change.expected_action.action
+    assert change.expected_action.role is Role.MOE and change.expected_action.siret == MOE
+    assert "A15" in change.expected_action.action and "A16" in change.expected_action.action
 
 
-def test_a_routing_error_is_recorded_with_its_reason():
-    change = apply_routing(
-        Cadre.A4, Statut.DEPOSEE, _routed(Statut.ERREUR_ACHEMINEMENT, recipient=False, error="moe_absente"), utcnow()
-    )
-    assert (
-        change.new is Statut.ERREUR_ACHEMINEMENT and change.entry.comment == "détail" and change.expected_action is None
-    )
+def test_a_routing_error_is_recorded_with_its_reason_and_the_issuer_is_expected_to_recycle():
+    decision = _routed(Statut.ERREUR_ACHEMINEMENT, recipient=False, error="moe_absent")
+    change = apply_routing(snapshot("A4", Statut.DEPOSEE), decision, utcnow())
+    assert change.new is Statut.ERREUR_ACHEMINEMENT and change.entry.comment == "détail"
+    assert change.entry.motif == "moe_absent"
+    assert change.expected_action.role is Role.FOURNISSEUR and "recycler" in change.expected_action.action
 
 
 def test_a_late_decision_does_not_move_a_piece_that_moved_on():
-    assert apply_routing(Cadre.A4, Statut.MISE_A_DISPOSITION_MOE, _routed(), utcnow()) is None
+    assert apply_routing(snapshot("A4", Statut.MISE_A_DISPOSITION_MOE), _routed(), utcnow()) is None
 
 
 def test_sans_tva_means_no_vat():

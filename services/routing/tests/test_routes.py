@@ -1,48 +1,51 @@
-"""Route table: one row per case."""
-
-from datetime import date
-from decimal import Decimal
+"""Route table: one row per cadre and submission reason (structure parameters come with issue 4)."""
 
 import pytest
 
-from contracts import PieceSnapshot, Role, Statut, utcnow
+from contracts import Role, Statut, SubmissionReason
 from routing.domain.routes import Route, RoutingError, decide
+from tests.support.snapshots import DESTINATAIRE, FOURNISSEUR, MOA, MOE, VALIDEUR, snapshot
 
-MOE, MOA, FOURNISSEUR = "44306184100047", "21750001600019", "73282932000074"
+S, R = Statut, SubmissionReason
+TO_MOE = Route(S.MISE_A_DISPOSITION_MOE, Role.MOE, MOE)
+TO_MOA = Route(S.MISE_A_DISPOSITION_MOA, Role.MOA, MOA)
+TO_FOURNISSEUR = Route(S.MISE_A_DISPOSITION_FOURNISSEUR, Role.FOURNISSEUR, FOURNISSEUR)
+TO_DESTINATAIRE = Route(S.MISE_A_DISPOSITION_DESTINATAIRE, Role.SERVICE_FINANCIER, DESTINATAIRE)
+TO_VALIDEUR = Route(S.A_VALIDER_1, Role.VALIDEUR, VALIDEUR)
+
+ROWS = [
+    ("A4", R.DEPOT, TO_MOE),
+    ("A7", R.DEPOT, TO_MOE),
+    ("A10", R.DEPOT, TO_VALIDEUR),
+    ("A13", R.DEPOT, TO_VALIDEUR),
+    ("A14", R.DEPOT, TO_VALIDEUR),
+    ("A10", R.VALIDATION, TO_MOE),
+    ("A13", R.VALIDATION, TO_MOE),
+    ("A14", R.VALIDATION, TO_MOE),
+    *((c, R.DEPOT, TO_MOA) for c in ("A5", "A15", "A17", "A22")),
+    *((c, R.DEPOT, TO_FOURNISSEUR) for c in ("A18", "A20")),
+    *((c, R.DEPOT, TO_DESTINATAIRE) for c in ("A6", "A8", "A16", "A19", "A23", "A24", "A25")),
+    ("A19", R.COMPLETION, TO_DESTINATAIRE),
+    ("A15", R.RECYCLAGE, TO_MOA),
+]
 
 
-def piece(cadre: str, moe: str | None = MOE) -> PieceSnapshot:
-    return PieceSnapshot(
-        piece_id="p",
-        dossier_id="d",
-        numero="N",
-        cadre=cadre,
-        statut=Statut.DEPOSEE,
-        date_piece=date(2026, 11, 1),
-        devise="EUR",
-        montant_ht=Decimal(100),
-        montant_tva=Decimal(20),
-        montant_ttc=Decimal(120),
-        montant_a_payer=Decimal(120),
-        fournisseur=FOURNISSEUR,
-        moe=moe,
-        moa=MOA,
-        deposee_le=utcnow(),
-    )
+@pytest.mark.parametrize("cadre, reason, expected", ROWS, ids=lambda v: str(v))
+def test_route_table(cadre, reason, expected):
+    assert decide(snapshot(cadre), reason) == expected
 
 
 @pytest.mark.parametrize(
-    "cadre, moe, expected",
-    [
-        ("A4", MOE, Route(Statut.MISE_A_DISPOSITION_MOE, Role.MOE, MOE)),
-        ("A7", MOE, Route(Statut.MISE_A_DISPOSITION_MOE, Role.MOE, MOE)),
-        ("A4", None, RoutingError("moe_absente", "")),
-        ("A5", MOE, RoutingError("cadre_non_route", "")),
-    ],
-)
-def test_routes(cadre, moe, expected):
-    outcome = decide(piece(cadre, moe))
-    if isinstance(expected, Route):
-        assert outcome == expected
-    else:
-        assert isinstance(outcome, RoutingError) and outcome.code == expected.code and cadre in outcome.detail
+    "cadre, missing, code",
+    [("A4", "moe", "moe_absent"), ("A15", "moa", "moa_absent"), ("A19", "destinataire", "destinataire_absent"),
+     ("A10", "valideur", "valideur_absent")],
+)  # fmt: skip
+def test_a_missing_recipient_is_a_routing_error_the_issuer_can_fix(cadre, missing, code):
+    outcome = decide(snapshot(cadre, **{missing: None}))
+    assert isinstance(outcome, RoutingError) and outcome.code == code and cadre in outcome.detail
+
+
+@pytest.mark.parametrize("cadre", ["A1", "A9", "A11", "A21"])
+def test_cadres_outside_the_circuit_have_no_route(cadre):
+    outcome = decide(snapshot(cadre))
+    assert isinstance(outcome, RoutingError) and outcome.code == "cadre_non_route"

@@ -3,14 +3,19 @@
 from contracts.billing import ATTACHMENT_EXTENSIONS, ISO_4217, FormatDepot, ModeReglement, TypeTva, extension_of
 from contracts.cadres import Cadre, CadreInfo, Phase, Position, info, parse_cadre
 from contracts.catalog import CATALOG, ContractError, EventSpec, make_event, parse_event, spec_of
+from contracts.directory import CategorieEntite, PresenceMoa, Profil, delai_paiement_jours
 from contracts.envelope import Envelope, new_event_id, utcnow
 from contracts.events import (
+    Contact,
+    DeadlineReached,
+    Echeance,
     ExpectedAction,
     PieceRouted,
     PieceSnapshot,
     PieceStatusChanged,
     PieceSubmitted,
     Recipient,
+    Service,
     Structure,
     StructureUpserted,
     SubmissionReason,
@@ -20,6 +25,14 @@ from contracts.siret import Siret, siret_error
 from contracts.statuses import Statut, libelle
 
 __all__ = [
+    "CategorieEntite",
+    "Contact",
+    "DeadlineReached",
+    "Echeance",
+    "PresenceMoa",
+    "Profil",
+    "Service",
+    "delai_paiement_jours",
     "ATTACHMENT_EXTENSIONS",
     "CATALOG",
     "FormatDepot",

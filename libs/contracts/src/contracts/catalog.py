@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from contracts import topics
 from contracts.envelope import Envelope
-from contracts.events import PieceRouted, PieceStatusChanged, PieceSubmitted, StructureUpserted
+from contracts.events import DeadlineReached, PieceRouted, PieceStatusChanged, PieceSubmitted, StructureUpserted
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,7 @@ CATALOG: tuple[EventSpec, ...] = (
     EventSpec("fr.travaux.piece.routed.v1", PieceRouted, topics.PIECES_ROUTED),
     EventSpec("fr.travaux.piece.status-changed.v1", PieceStatusChanged, topics.PIECES_STATUS),
     EventSpec("fr.travaux.structure.upserted.v1", StructureUpserted, topics.STRUCTURES),
+    EventSpec("fr.travaux.deadline.reached.v1", DeadlineReached, topics.DEADLINES),
 )
 
 _BY_TYPE = {spec.type: spec for spec in CATALOG}

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.billing import FormatDepot, ModeReglement, TypeTva
 from contracts.cadres import Cadre
+from contracts.directory import CategorieEntite, PresenceMoa, Profil
 from contracts.money import Montant
 from contracts.roles import Role
 from contracts.siret import Siret
@@ -34,10 +35,14 @@ class PieceSnapshot(_Payload):
     montant_tva: Montant
     montant_ttc: Montant
     montant_a_payer: Montant
-    fournisseur: Siret
+    fournisseur: Siret = Field(description="Titulaire, mandataire, cotraitant or sous-traitant who files the dossier")
+    valideur: Siret | None = Field(
+        default=None, description="Titulaire (A10) or mandataire (A13, A14) who validates first"
+    )
     moe: Siret | None = None
     moa: Siret | None = None
-    destinataire: Siret | None = None
+    destinataire: Siret | None = Field(default=None, description="Service financier receiving payable pièces")
+    emetteur: Siret | None = Field(default=None, description="Structure that deposited this pièce")
     numero_marche: str | None = None
     numero_engagement: str | None = None
     code_service: str | None = None
@@ -49,6 +54,7 @@ class SubmissionReason(StrEnum):
     DEPOT = "DEPOT"
     COMPLETION = "COMPLETION"
     RECYCLAGE = "RECYCLAGE"
+    VALIDATION = "VALIDATION"  # the valideur (titulaire, mandataire) answered or let the delay pass
 
 
 class PieceSubmitted(_Payload):
@@ -91,6 +97,27 @@ class PieceStatusChanged(_Payload):
     changed_at: AwareDatetime
     piece: PieceSnapshot
     expected_action: ExpectedAction | None = None
+    action: str | None = Field(default=None, description="The action that caused the change (refuser, traiter...)")
+    motif: str | None = Field(default=None, description="Motif code of a refusal, rejection or suspension")
+    commentaire: str | None = None
+
+
+class Service(_Payload):
+    """A service of a public structure (service exécutant)."""
+
+    code: str = Field(min_length=1, max_length=100)
+    libelle: str = Field(min_length=1, max_length=200)
+    active: bool = True
+    numero_engagement_obligatoire: bool = False
+
+
+class Contact(_Payload):
+    """A user holding a habilitation on the structure: who the notifications reach."""
+
+    email: str
+    nom: str
+    profil: Profil
+    service: str | None = Field(default=None, description="Service the habilitation is limited to")
 
 
 class Structure(_Payload):
@@ -99,9 +126,39 @@ class Structure(_Payload):
     email_contact: str
     publique: bool = False
     active: bool = True
+    categorie: CategorieEntite | None = Field(default=None, description="Sets the délai global de paiement")
+    presence_moa: PresenceMoa = PresenceMoa.AUCUNE
+    code_service_obligatoire: bool = False
+    numero_engagement_obligatoire: bool = False
+    engagement_ou_service_obligatoire: bool = False
+    mise_en_paiement_masquee: bool = Field(
+        default=False, description="« Mise en paiement » is not shown to the fournisseur"
+    )
+    services: list[Service] = []
+    contacts: list[Contact] = []
 
 
 class StructureUpserted(_Payload):
     """A structure of the directory was created or changed (compacted topic, keyed by SIRET)."""
 
     structure: Structure
+
+
+class Echeance(StrEnum):
+    """Legal deadlines routing watches (domain-reference §1.7, §2.3)."""
+
+    DG_NON_NOTIFIE = "DG_NON_NOTIFIE"  # 30 d without a DG after the PDG: the fournisseur may file A22
+    A22_SANS_REPONSE = "A22_SANS_REPONSE"  # 10 d without a DG after A22: the fournisseur may file A23
+    DG_NON_RETOURNE = "DG_NON_RETOURNE"  # 30 d without the signed DG: the MOA may file A25 (the MOE A24)
+    VALIDATION_HORS_DELAI = "VALIDATION_HORS_DELAI"  # 15 d of silence of the titulaire / mandataire
+    DELAI_PAIEMENT_DEPASSE = "DELAI_PAIEMENT_DEPASSE"  # délai global de paiement over
+
+
+class DeadlineReached(_Payload):
+    """A legal deadline on a pièce was reached (published by routing, which owns time)."""
+
+    piece_id: str
+    dossier_id: str
+    echeance: Echeance
+    due_at: AwareDatetime
+    detail: str | None = None

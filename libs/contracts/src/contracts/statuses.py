@@ -77,6 +77,13 @@ LIBELLES: dict[Statut, str] = {
     Statut.MANDATEE: "Mandatée",
     Statut.MISE_EN_PAIEMENT: "Mise en paiement",
     Statut.ERREUR_ACHEMINEMENT: "Erreur d'acheminement",
+    Statut.EN_COURS_ACHEMINEMENT: "En cours d'acheminement",
+    Statut.COMPLETEE: "Complétée",
+    Statut.A_VALIDER_1: "À valider (titulaire ou mandataire)",
+    Statut.VALIDEE_1: "Validée (titulaire ou mandataire)",
+    Statut.REFUSEE_1: "Refusée (titulaire ou mandataire)",
+    Statut.ABSENCE_VALIDATION_1_HORS_DELAI: "Absence de validation dans le délai",
+    Statut.REMPLACEE_PAR_A22: "Remplacée par un projet de décompte général tacite (A22)",
 }
 
 

@@ -5,8 +5,9 @@ PIECES_ROUTED = "travaux.pieces.routed"
 PIECES_STATUS = "travaux.pieces.status"
 STRUCTURES = "travaux.structures"  # compacted, keyed by SIRET
 DOSSIERS_ARCHIVED = "travaux.dossiers.archived"
+DEADLINES = "travaux.deadlines"  # legal deadlines reached, keyed by dossier
 
-ALL = (PIECES_SUBMITTED, PIECES_ROUTED, PIECES_STATUS, STRUCTURES, DOSSIERS_ARCHIVED)
+ALL = (PIECES_SUBMITTED, PIECES_ROUTED, PIECES_STATUS, STRUCTURES, DOSSIERS_ARCHIVED, DEADLINES)
 COMPACTED = frozenset({STRUCTURES})
 
 

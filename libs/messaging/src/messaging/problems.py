@@ -31,6 +31,7 @@ class Problem(Exception):
     detail: str
     status: int = 422
     errors: list[FieldError] = field(default_factory=list)
+    extensions: dict[str, Any] = field(default_factory=dict)  # extra members of the problem document
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -51,6 +52,15 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["field", "code", "message"],
                 "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "actions_possibles": {
+            "description": "On `action_impossible` (409): the actions the pièce's status allows, and who may take them",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["action", "role"],
+                "properties": {"action": {"type": "string"}, "role": {"type": "string"}, "statut": {"type": "string"}},
             },
         },
     },
@@ -83,6 +93,7 @@ def problem_body(problem: Problem, instance: str) -> dict[str, Any]:
     }
     if problem.errors:
         body["errors"] = [{"field": e.field, "code": e.code, "message": e.message} for e in problem.errors]
+    body.update(problem.extensions)
     return body
 
 
@@ -91,7 +102,8 @@ def problem_response(problem: Problem, instance: str) -> JSONResponse:
 
 
 def field_code(
-    error: dict[str, Any], siret_fields: frozenset[str] = frozenset({"siret", "fournisseur", "moe", "moa"})
+    error: dict[str, Any],
+    siret_fields: frozenset[str] = frozenset({"siret", "fournisseur", "moe", "moa", "valideur", "destinataire"}),
 ) -> str:
     """A stable code for one pydantic validation error."""
     name = str(error["loc"][-1]) if error["loc"] else ""

@@ -50,17 +50,19 @@ async def start(settings: DepositSettings) -> DepositContext:
         runtime=runtime,
         pieces=PieceStore(database),
         documents=DocumentStore(database),
-        directory=DirectoryStore(database),
+        directory=DirectoryStore(database, settings.auth_cache_seconds),
         idempotency=IdempotencyStore(database),
         outbox=outbox,
         processed=ProcessedEvents(database),
         relay=OutboxRelay(outbox, runtime.producer, lease_seconds=settings.outbox_lease_seconds),
     )
-    for store in (ctx.pieces, ctx.documents, ctx.idempotency, ctx.outbox, ctx.processed):
+    for store in (ctx.pieces, ctx.documents, ctx.directory, ctx.idempotency, ctx.outbox, ctx.processed):
         await store.ensure_indexes()
+    if settings.deposit_admin_token:
+        await ctx.directory.ensure_admin(settings.deposit_admin_email, settings.deposit_admin_token)
     if settings.outbox_relay_enabled:
         ctx.relay.start()
-    await runtime.consume([topics.PIECES_ROUTED], handlers(ctx))
+    await runtime.consume([topics.PIECES_ROUTED, topics.DEADLINES], handlers(ctx))
     return ctx
 
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import httpx
 
-from deposit.seed import DEMO_DIRECTORY, default_url
+from deposit.seed import DEMO_DIRECTORY, admin_client, default_token, default_url, token_for
 
 SAMPLE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -22,9 +22,18 @@ SAMPLE_PDF = (
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=default_url())
+    parser.add_argument("--token", default=default_token(), help="administrator token (DEPOSIT_ADMIN_TOKEN)")
     parser.add_argument("--maildev", default=f"http://127.0.0.1:{os.environ.get('MAILDEV_UI_PORT', '1080')}")
     args = parser.parse_args(argv)
-    fournisseur, moe, moa = json.loads(DEMO_DIRECTORY.read_text(encoding="utf-8"))
+    directory = json.loads(DEMO_DIRECTORY.read_text(encoding="utf-8"))
+    fournisseur, moe, moa = directory["structures"]
+    user = directory["utilisateurs"][0]["email"]  # the fournisseur's agent
+    try:
+        with admin_client(args.url, args.token) as admin:
+            token = token_for(admin, user, "demo")
+    except httpx.ConnectError:
+        print(f"cannot reach the deposit service at {args.url}: is it running? (make up)", file=sys.stderr)
+        return 1
     numero = f"PDM-DEMO-{uuid.uuid4().hex[:6].upper()}"
     piece = {
         "cadre": "A4",
@@ -39,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "moa": moa["siret"],
         "numero_marche": "2026-TRX-042",
     }
-    with httpx.Client(base_url=args.url, timeout=30) as client:
+    with httpx.Client(base_url=args.url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
         try:
             response = client.post(
                 "/v1/pieces",
@@ -57,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         accepted = response.json()
         print(
-            f"deposited A4 {numero}: pièce {accepted['piece_id']} in dossier {accepted['dossier_id']} ({accepted['statut']})"
+            f"{user} deposited A4 {numero}: pièce {accepted['piece_id']} in dossier {accepted['dossier_id']} ({accepted['statut']})"
         )
         began = time.monotonic()
         while time.monotonic() - began < 60:

@@ -14,3 +14,10 @@ class DepositSettings(CommonSettings):
     outbox_relay_enabled: bool = True
     outbox_lease_seconds: float = 10.0
     public_base_url: str = "http://127.0.0.1:8000"
+    # The bootstrap administrator: manages the directory (structures, users, habilitations, tokens).
+    # No token, no administrator: set DEPOSIT_ADMIN_TOKEN from a secret in production.
+    deposit_admin_email: str = "admin@travaux.local"
+    deposit_admin_token: str | None = None
+    # Seconds a bearer token's habilitations may be served from memory (0: read on every request).
+    # Changes made through this instance apply at once; through another instance, within this delay.
+    auth_cache_seconds: float = 5.0

@@ -63,7 +63,7 @@ async def _on_assigned(app: faust.App, assigned: set, **kwargs: object) -> None:
 
 def decision_for(submitted: PieceSubmitted, submitted_id: str) -> PieceRouted:
     piece = submitted.piece
-    outcome = decide(piece)
+    outcome = decide(piece, submitted.reason)
     about = {"piece_id": piece.piece_id, "dossier_id": piece.dossier_id, "submitted_event_id": submitted_id}
     if isinstance(outcome, Route):
         DECISIONS.labels(piece.cadre.value, "routed").inc()

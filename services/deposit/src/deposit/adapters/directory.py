@@ -1,29 +1,179 @@
-"""The directory of structures (owned here, announced on the compacted ``travaux.structures`` topic)."""
+"""The directory (owned here, announced on the compacted ``travaux.structures`` topic): structures and
+their services, users, habilitations, and API tokens (stored as SHA-256 hashes only).
 
+Collections: ``structures`` (_id = SIRET), ``users`` (_id = e-mail, with their habilitations),
+``tokens`` (_id = the token's hash).
+"""
+
+import hashlib
+import secrets
+import time
+import uuid
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts import Structure
+from contracts import Contact, Profil, Structure, utcnow
+from deposit.domain.access import Habilitation, Principal
+
+TOKEN_PREFIX = "tvx_"
+
+
+def token_hash(secret: str) -> str:
+    # Tokens are 256-bit random values: a plain SHA-256 is enough, and cheap on every request.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _habilitation(doc: dict[str, Any]) -> Habilitation:
+    return Habilitation(doc["siret"], Profil(doc["profil"]), doc.get("service"), doc.get("gestionnaire", False))
 
 
 class DirectoryStore:
-    def __init__(self, database: AsyncDatabase):
+    def __init__(self, database: AsyncDatabase, cache_seconds: float = 0.0):
         self.structures = database["structures"]
+        self.users = database["users"]
+        self.tokens = database["tokens"]
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+
+    async def ensure_indexes(self) -> None:
+        await self.users.create_index("habilitations.siret")
+        await self.tokens.create_index("email")
+
+    def forget_cached(self) -> None:
+        """Drop cached principals (called after every directory write of this process)."""
+        self._cache.clear()
+
+    # -- structures ----------------------------------------------------------------------------------
 
     async def upsert(self, structure: Structure, session: AsyncClientSession) -> bool:
-        """Store ``structure``; True when something changed (so an event is due)."""
-        document = structure.model_dump()
+        """Store ``structure`` (its contacts are derived, never stored); True when something changed."""
+        document = structure.model_dump(mode="json", exclude={"contacts"})
         result = await self.structures.replace_one({"_id": structure.siret}, document, upsert=True, session=session)
         return result.upserted_id is not None or result.modified_count == 1
 
-    async def get(self, siret: str) -> Structure | None:
-        document = await self.structures.find_one({"_id": siret})
+    async def get(self, siret: str, session: AsyncClientSession | None = None) -> Structure | None:
+        document = await self.structures.find_one({"_id": siret}, session=session)
         return None if document is None else Structure.model_validate(document)
 
     async def all(self) -> list[Structure]:
         return [Structure.model_validate(d) async for d in self.structures.find({}).sort("_id", 1)]
 
-    async def existing(self, sirets: set[str]) -> dict[str, dict[str, Any]]:
-        return {d["_id"]: d async for d in self.structures.find({"_id": {"$in": list(sirets)}})}
+    async def existing(self, sirets: set[str]) -> dict[str, Structure]:
+        cursor = self.structures.find({"_id": {"$in": sorted(s for s in sirets if s)}})
+        return {d["_id"]: Structure.model_validate(d) async for d in cursor}
+
+    async def published(self, siret: str, session: AsyncClientSession) -> Structure | None:
+        """The structure as the directory topic carries it: with the contacts its habilitations give."""
+        structure = await self.get(siret, session)
+        if structure is None:
+            return None
+        contacts = []
+        async for user in self.users.find({"habilitations.siret": siret, "active": True}, session=session):
+            for h in user.get("habilitations", []):
+                if h["siret"] == siret:
+                    contacts.append(
+                        Contact(email=user["_id"], nom=user["nom"], profil=h["profil"], service=h.get("service"))
+                    )
+        return structure.model_copy(update={"contacts": sorted(contacts, key=lambda c: (c.email, c.service or ""))})
+
+    # -- users and habilitations ---------------------------------------------------------------------
+
+    async def put_user(self, email: str, nom: str, active: bool, session: AsyncClientSession) -> dict[str, Any]:
+        await self.users.update_one(
+            {"_id": email},
+            {"$set": {"nom": nom, "active": active}, "$setOnInsert": {"habilitations": [], "admin": False}},
+            upsert=True,
+            session=session,
+        )
+        return await self.users.find_one({"_id": email}, session=session)
+
+    async def get_user(self, email: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+        return await self.users.find_one({"_id": email}, session=session)
+
+    async def users_of(self, siret: str) -> list[dict[str, Any]]:
+        return [u async for u in self.users.find({"habilitations.siret": siret}).sort("_id", 1)]
+
+    async def set_habilitation(self, email: str, habilitation: Habilitation, session: AsyncClientSession) -> None:
+        """One habilitation per (user, structure): a new one replaces the previous."""
+        await self.users.update_one(
+            {"_id": email}, {"$pull": {"habilitations": {"siret": habilitation.siret}}}, session=session
+        )
+        document = {
+            "siret": habilitation.siret,
+            "profil": habilitation.profil.value,
+            "service": habilitation.service,
+            "gestionnaire": habilitation.gestionnaire,
+        }
+        await self.users.update_one({"_id": email}, {"$push": {"habilitations": document}}, session=session)
+
+    async def remove_habilitation(self, email: str, siret: str, session: AsyncClientSession) -> bool:
+        result = await self.users.update_one(
+            {"_id": email, "habilitations.siret": siret},
+            {"$pull": {"habilitations": {"siret": siret}}},
+            session=session,
+        )
+        return result.modified_count == 1
+
+    async def ensure_admin(self, email: str, secret: str) -> None:
+        """The bootstrap administrator from settings, with its token (idempotent)."""
+        await self.users.update_one(
+            {"_id": email},
+            {"$set": {"admin": True, "active": True}, "$setOnInsert": {"nom": "Administrateur", "habilitations": []}},
+            upsert=True,
+        )
+        await self.tokens.update_one(
+            {"_id": token_hash(secret)},
+            {"$setOnInsert": {"email": email, "token_id": "bootstrap", "libelle": "bootstrap", "cree_le": utcnow()}},
+            upsert=True,
+        )
+
+    # -- tokens --------------------------------------------------------------------------------------
+
+    async def create_token(self, email: str, libelle: str, session: AsyncClientSession) -> tuple[dict[str, Any], str]:
+        secret = new_token()
+        document = {
+            "_id": token_hash(secret),
+            "email": email,
+            "token_id": str(uuid.uuid4()),
+            "libelle": libelle,
+            "cree_le": utcnow(),
+        }
+        await self.tokens.insert_one(document, session=session)
+        return document, secret
+
+    async def tokens_of(self, email: str) -> list[dict[str, Any]]:
+        return [t async for t in self.tokens.find({"email": email}).sort("cree_le", 1)]
+
+    async def revoke_token(self, email: str, token_id: str, session: AsyncClientSession) -> bool:
+        result = await self.tokens.delete_one({"email": email, "token_id": token_id}, session=session)
+        return result.deleted_count == 1
+
+    async def principal(self, secret: str) -> Principal | None:
+        """The user a bearer token belongs to, with its habilitations; None for an unknown token or an
+        inactive user."""
+        key = token_hash(secret)
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            return cached[1]
+        token = await self.tokens.find_one({"_id": key})
+        user = None if token is None else await self.users.find_one({"_id": token["email"]})
+        principal = None
+        if user is not None and user.get("active", True):
+            principal = Principal(
+                email=user["_id"],
+                nom=user.get("nom", user["_id"]),
+                admin=user.get("admin", False),
+                habilitations=tuple(_habilitation(h) for h in user.get("habilitations", [])),
+            )
+        if self._cache_seconds > 0:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key] = (now, principal)
+        return principal

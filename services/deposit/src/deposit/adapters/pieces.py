@@ -1,4 +1,14 @@
-"""MongoDB storage of pièces and dossiers (the deposit service is their single writer)."""
+"""MongoDB storage of pièces and dossiers (the deposit service is their single writer).
+
+A pièce record is its ``PieceSnapshot`` (``_id`` = piece_id; amounts as Decimal128, dates as ISO
+strings) plus:
+
+- ``document`` (the PDF's metadata, with ``attachments``), ``historique`` (list of history entries);
+- ``parties``: SIRETs of every party of its dossier (who may read it), kept in step across the dossier;
+- ``attente``: ``{role, siret, action}`` of whoever must act now, or None (the synthèse reads it);
+- ``echeances``: legal deadlines reached on it (tacit procedures);
+- ``motif`` / ``commentaire`` of the last refusal, suspension or rejection; ``updated_at``.
+"""
 
 from dataclasses import asdict
 from datetime import date, datetime
@@ -6,21 +16,24 @@ from decimal import Decimal
 from typing import Any
 
 from bson.decimal128 import Decimal128
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts import PieceSnapshot, Statut
+from contracts import Echeance, PieceSnapshot, Statut
 from deposit.domain.piece import HistoryEntry, StatusChange
 
 MONEY_FIELDS = ("montant_ht", "montant_tva", "montant_ttc", "montant_a_payer")
+PARTY_FIELDS = ("fournisseur", "valideur", "moe", "moa", "destinataire")
 
 
-def _to_mongo(value: Any) -> Any:
+def to_mongo(value: Any) -> Any:
     if isinstance(value, Decimal):
         return Decimal128(value)
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Statut):
+        return value.value
     return value
 
 
@@ -28,8 +41,23 @@ def _from_mongo(value: Any) -> Any:
     return value.to_decimal() if isinstance(value, Decimal128) else value
 
 
+def from_mongo(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: _from_mongo(v) for k, v in record.items()}
+
+
 def _history_doc(entry: HistoryEntry) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, Statut) else v) for k, v in asdict(entry).items()}
+    return {k: to_mongo(v) for k, v in asdict(entry).items() if v is not None}
+
+
+def parties_of(snapshot: PieceSnapshot) -> set[str]:
+    return {s for s in (getattr(snapshot, f) for f in PARTY_FIELDS) if s}
+
+
+def _attente(change_or_none: StatusChange | None) -> dict[str, Any] | None:
+    expected = change_or_none.expected_action if change_or_none else None
+    return (
+        None if expected is None else {"role": expected.role.value, "siret": expected.siret, "action": expected.action}
+    )
 
 
 class PieceStore:
@@ -42,60 +70,103 @@ class PieceStore:
             [("fournisseur", ASCENDING), ("numero", ASCENDING)], unique=True, name="numero_par_fournisseur"
         )
         await self.pieces.create_index([("dossier_id", ASCENDING)])
+        await self.pieces.create_index([("parties", ASCENDING), ("deposee_le", DESCENDING)])
+        await self.pieces.create_index([("attente.siret", ASCENDING)])
 
-    async def insert_new_dossier(
+    async def insert(
         self,
         snapshot: PieceSnapshot,
         document: dict[str, Any],
         history: list[HistoryEntry],
+        parties: set[str],
         session: AsyncClientSession,
     ) -> None:
-        record = {k: _to_mongo(v) for k, v in snapshot.model_dump().items()}
+        """Store a new pièce; open its dossier when it is the first, else join it."""
+        record = {k: to_mongo(v) for k, v in snapshot.model_dump().items()}
         record["_id"] = record.pop("piece_id")
-        record["document"] = document
-        record["historique"] = [_history_doc(entry) for entry in history]
-        record["updated_at"] = snapshot.deposee_le
+        record.update(
+            document=document,
+            historique=[_history_doc(entry) for entry in history],
+            parties=sorted(parties),
+            attente=None,
+            echeances=[],
+            updated_at=snapshot.deposee_le,
+        )
         await self.pieces.insert_one(record, session=session)
-        await self.dossiers.insert_one(
+        if snapshot.piece_precedente_id is None:
+            await self.dossiers.insert_one(
+                {
+                    "_id": snapshot.dossier_id,
+                    "cadre_initial": snapshot.cadre.value,
+                    "fournisseur": snapshot.fournisseur,
+                    "parties": sorted(parties),
+                    "piece_ids": [snapshot.piece_id],
+                    "ouvert_le": snapshot.deposee_le,
+                    "derniere_activite": snapshot.deposee_le,
+                },
+                session=session,
+            )
+            return
+        await self.dossiers.update_one(
+            {"_id": snapshot.dossier_id},
             {
-                "_id": snapshot.dossier_id,
-                "cadre_initial": snapshot.cadre.value,
-                "fournisseur": snapshot.fournisseur,
-                "moe": snapshot.moe,
-                "moa": snapshot.moa,
-                "piece_ids": [snapshot.piece_id],
-                "ouvert_le": snapshot.deposee_le,
-                "derniere_activite": snapshot.deposee_le,
+                "$push": {"piece_ids": snapshot.piece_id},
+                "$addToSet": {"parties": {"$each": sorted(parties)}},
+                "$max": {"derniere_activite": snapshot.deposee_le},
             },
             session=session,
+        )
+        # Every pièce of the dossier becomes visible to a party the new pièce brings in.
+        await self.pieces.update_many(
+            {"dossier_id": snapshot.dossier_id}, {"$addToSet": {"parties": {"$each": sorted(parties)}}}, session=session
         )
 
     async def get(self, piece_id: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
         record = await self.pieces.find_one({"_id": piece_id}, session=session)
-        return None if record is None else {k: _from_mongo(v) for k, v in record.items()}
+        return None if record is None else from_mongo(record)
 
     async def get_dossier(self, dossier_id: str) -> dict[str, Any] | None:
         return await self.dossiers.find_one({"_id": dossier_id})
 
     async def pieces_of(self, dossier_id: str) -> list[dict[str, Any]]:
         cursor = self.pieces.find({"dossier_id": dossier_id}).sort("deposee_le", ASCENDING)
-        return [{k: _from_mongo(v) for k, v in r.items()} async for r in cursor]
+        return [from_mongo(r) async for r in cursor]
 
-    async def apply(self, piece_id: str, dossier_id: str, change: StatusChange, session: AsyncClientSession) -> None:
+    async def apply(self, change: StatusChange, session: AsyncClientSession) -> None:
         """Move the pièce to its new status, only if it still has the status the change was computed from."""
+        piece = change.snapshot
+        fields = {k: to_mongo(v) for k, v in change.updates.items()}
+        fields.update(statut=change.new.value, updated_at=change.entry.at, attente=_attente(change))
+        if change.entry.motif is not None or change.entry.comment is not None:
+            fields.update(motif=change.entry.motif, commentaire=change.entry.comment)
         result = await self.pieces.update_one(
-            {"_id": piece_id, "statut": change.previous.value},
-            {
-                "$set": {"statut": change.new.value, "updated_at": change.entry.at},
-                "$push": {"historique": _history_doc(change.entry)},
-            },
+            {"_id": piece.piece_id, "statut": change.previous.value},
+            {"$set": fields, "$push": {"historique": _history_doc(change.entry)}},
             session=session,
         )
         if result.modified_count != 1:
-            raise ConcurrentChange(piece_id)
+            raise ConcurrentChange(piece.piece_id)
+        new_parties = sorted(parties_of(piece))
         await self.dossiers.update_one(
-            {"_id": dossier_id}, {"$max": {"derniere_activite": change.entry.at}}, session=session
+            {"_id": piece.dossier_id},
+            {"$max": {"derniere_activite": change.entry.at}, "$addToSet": {"parties": {"$each": new_parties}}},
+            session=session,
         )
+        if change.updates:
+            await self.pieces.update_many(
+                {"dossier_id": piece.dossier_id}, {"$addToSet": {"parties": {"$each": new_parties}}}, session=session
+            )
+
+    async def add_attachments(self, piece_id: str, stored: list[dict[str, Any]], session: AsyncClientSession) -> None:
+        await self.pieces.update_one(
+            {"_id": piece_id}, {"$push": {"document.attachments": {"$each": stored}}}, session=session
+        )
+
+    async def add_deadline(self, piece_id: str, echeance: Echeance, session: AsyncClientSession) -> bool:
+        result = await self.pieces.update_one(
+            {"_id": piece_id}, {"$addToSet": {"echeances": echeance.value}}, session=session
+        )
+        return result.matched_count == 1
 
 
 class ConcurrentChange(Exception):
@@ -106,3 +177,7 @@ def snapshot_of(record: dict[str, Any]) -> PieceSnapshot:
     data = dict(record)
     data["piece_id"] = data.pop("_id")
     return PieceSnapshot.model_validate(data)
+
+
+def deadlines_of(record: dict[str, Any]) -> frozenset[Echeance]:
+    return frozenset(Echeance(e) for e in record.get("echeances", []))

@@ -1,24 +1,42 @@
-"""``/v1/dossiers``: a dossier with every pièce and its history."""
+"""``/v1/dossiers``: a dossier with every pièce, its history and the payment-deadline figures."""
 
 from fastapi import APIRouter, Request
 
+from contracts import utcnow
+from deposit.api.auth import Caller
 from deposit.api.models import DossierView
 from deposit.api.views import dossier_view
+from deposit.bootstrap import DepositContext
+from deposit.domain.access import Principal
 from deposit.domain.errors import Refusal
 from messaging.problems import problem_responses
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 
+NOT_FOUND = problem_responses(
+    {
+        401: "Jeton absent ou invalide (`authentification_requise`, `jeton_invalide`)",
+        404: "Dossier inconnu ou non visible (`dossier_inconnu`)",
+    }
+)
+
+
+async def visible_dossier(ctx: DepositContext, caller: Principal, dossier_id: str) -> tuple[dict, list[dict]]:
+    """The dossier and the pièces of it the caller may see; 404 when it sees none."""
+    dossier = await ctx.pieces.get_dossier(dossier_id)
+    pieces = [] if dossier is None else await ctx.pieces.pieces_of(dossier_id)
+    visible = [p for p in pieces if caller.can_read(p["parties"], p.get("code_service"))]
+    if not visible:
+        raise Refusal("dossier_inconnu", "Dossier inconnu", f"Aucun dossier {dossier_id} visible.", 404)
+    return dossier, visible
+
 
 @router.get(
-    "/{dossier_id}",
-    response_model=DossierView,
-    summary="Consulter un dossier de facturation",
-    responses=problem_responses({404: "Dossier inconnu (`dossier_inconnu`)"}),
+    "/{dossier_id}", response_model=DossierView, summary="Consulter un dossier de facturation", responses=NOT_FOUND
 )
-async def get_dossier(request: Request, dossier_id: str) -> DossierView:
-    ctx = request.app.state.ctx
-    dossier = await ctx.pieces.get_dossier(dossier_id)
-    if dossier is None:
-        raise Refusal("dossier_inconnu", "Dossier inconnu", f"Aucun dossier {dossier_id}.", 404)
-    return dossier_view(dossier, await ctx.pieces.pieces_of(dossier_id))
+async def get_dossier(request: Request, dossier_id: str, caller: Caller) -> DossierView:
+    ctx: DepositContext = request.app.state.ctx
+    dossier, pieces = await visible_dossier(ctx, caller, dossier_id)
+    destinataire = next((p["destinataire"] for p in reversed(pieces) if p.get("destinataire")), None)
+    structure = await ctx.directory.get(destinataire) if destinataire else None
+    return dossier_view(dossier, pieces, structure.categorie if structure else None, utcnow().date())

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import Cadre, FormatDepot, ModeReglement, PieceSnapshot, Siret, Statut, TypeTva
+from contracts import Cadre, Echeance, ExpectedAction, FormatDepot, ModeReglement, PieceSnapshot, Siret, Statut, TypeTva
 from contracts.money import Montant
 
 
@@ -24,13 +24,19 @@ class PieceInput(BaseModel):
     montant_tva: Montant
     montant_ttc: Montant
     montant_a_payer: Montant | None = Field(default=None, description="Defaults to montant_ttc")
-    fournisseur: Siret
+    fournisseur: Siret | None = Field(
+        default=None, description="Required on an initial deposit; a pièce suivante inherits the dossier's"
+    )
+    valideur: Siret | None = Field(default=None, description="Titulaire (A10) or mandataire (A13, A14)")
     moe: Siret | None = None
     moa: Siret | None = None
+    destinataire: Siret | None = Field(default=None, description="Service financier of payable pièces")
     numero_marche: str | None = Field(default=None, max_length=50)
     numero_engagement: str | None = Field(default=None, max_length=50)
     code_service: str | None = Field(default=None, max_length=100)
-    piece_precedente_id: str | None = None
+    piece_precedente_id: str | None = Field(
+        default=None, description="Pièce suivante: the pièce it is filed on (same dossier)"
+    )
 
 
 class Link(BaseModel):
@@ -49,6 +55,15 @@ class HistoryItem(BaseModel):
     libelle: str
     at: datetime
     comment: str | None = None
+    action: str | None = Field(default=None, description="deposer, acheminer, refuser, traiter...")
+    motif: str | None = None
+    par: str | None = Field(default=None, description="The user who acted; absent when the platform did")
+
+
+class PossibleAction(BaseModel):
+    action: str
+    role: str
+    statut: str | None = Field(default=None, description="For `traiter`: the status it sets")
 
 
 class DocumentInfo(BaseModel):
@@ -67,14 +82,35 @@ class PieceView(PieceSnapshot):
     document: DocumentInfo
     pieces_jointes: list[DocumentInfo] = []
     historique: list[HistoryItem]
+    attente: ExpectedAction | None = Field(default=None, description="Who must act now, and what is expected")
+    motif: str | None = Field(default=None, description="Motif of the last refusal, suspension or rejection")
+    commentaire: str | None = None
+    echeances: list[Echeance] = Field(default=[], description="Legal deadlines reached on this pièce")
+    actions_possibles: list[PossibleAction] = []
+
+
+class PaymentDeadlineView(BaseModel):
+    """Délai global de paiement (CCP R2192-10 ff.): 30, 50 or 60 days by the destinataire's category."""
+
+    delai_jours: int
+    debut: datetime | None = Field(description="Mise à disposition of the first pièce (MOE, else MOA or destinataire)")
+    echeance: date | None
+    interrompu_le: datetime | None = Field(description="Suspension that interrupted the délai (once)")
+    mis_en_paiement_le: datetime | None
+    jours_restants: int | None = Field(description="Negative when late; None before the start or once paid")
+    en_retard: bool
 
 
 class DossierView(BaseModel):
     dossier_id: str
     cadre_initial: Cadre
     fournisseur: str
-    moe: str | None
-    moa: str | None
+    valideur: str | None = None
+    moe: str | None = None
+    moa: str | None = None
+    destinataire: str | None = None
+    parties: list[str] = Field(description="SIRETs of every structure party to the dossier")
     ouvert_le: datetime
     derniere_activite: datetime
+    delai_paiement: PaymentDeadlineView
     pieces: list[PieceView]

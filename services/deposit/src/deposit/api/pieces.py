@@ -8,16 +8,19 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from deposit.api.auth import Caller
 from deposit.api.models import DepositAccepted, HistoryItem, PieceInput, PieceView
 from deposit.api.views import piece_view
 from deposit.bootstrap import DepositContext
 from deposit.domain.errors import Refusal
+from deposit.usecases.act_on_piece import visible_piece
 from deposit.usecases.deposit_piece import Upload, deposit_piece
 from messaging.problems import problem_responses
 
 router = APIRouter(prefix="/v1/pieces", tags=["pièces"])
 
-NOT_FOUND = problem_responses({404: "Pièce inconnue (`piece_inconnue`)"})
+AUTH = {401: "Jeton absent ou invalide (`authentification_requise`, `jeton_invalide`)"}
+NOT_FOUND = problem_responses({**AUTH, 404: "Pièce inconnue ou non visible (`piece_inconnue`)"})
 
 _PIECE_SCHEMA = PieceInput.model_json_schema(ref_template="#/components/schemas/{model}")
 _DEPOSIT_BODY = {
@@ -44,6 +47,20 @@ _DEPOSIT_BODY = {
                 },
                 "encoding": {"piece": {"contentType": "application/json"}},
                 "examples": {
+                    "A15": {
+                        "summary": "État d'acompte de la MOE, déposé sur le projet de décompte mensuel",
+                        "value": {
+                            "piece": {
+                                "cadre": "A15",
+                                "piece_precedente_id": "0b5c8f0e-2f4e-4c61-9a57-0f7f3b0c2a11",
+                                "numero": "PDM-2026-11-EA",
+                                "date_piece": "2026-11-22",
+                                "montant_ht": "9800.00",
+                                "montant_tva": "1960.00",
+                                "montant_ttc": "11760.00",
+                            }
+                        },
+                    },
                     "A4": {
                         "summary": "Projet de décompte mensuel",
                         "value": {
@@ -61,7 +78,7 @@ _DEPOSIT_BODY = {
                                 "moa": "21750001600019",
                             }
                         },
-                    }
+                    },
                 },
             }
         },
@@ -81,20 +98,30 @@ async def _upload(file: UploadFile) -> Upload:
     "",
     status_code=201,
     response_model=DepositAccepted,
-    summary="Déposer une pièce (dépôt initial)",
+    summary="Déposer une pièce (dépôt initial ou pièce suivante)",
     description="Multipart : la partie `piece` (JSON, schéma ci-dessous), le `document` PDF et des `attachments`. "
+    "Une pièce suivante nomme `piece_precedente_id` et rejoint son dossier ; elle reprend les parties du dossier. "
+    "Il faut le profil MODIFICATION sur la structure qui dépose le cadre. "
     "Un en-tête `Idempotency-Key` rend la requête rejouable sans double dépôt.",
     openapi_extra=_DEPOSIT_BODY,
     responses=problem_responses(
         {
-            409: "Numéro déjà utilisé par ce fournisseur (`numero_deja_utilise`)",
+            **AUTH,
+            400: "Corps multipart illisible (`multipart_invalide`)",
+            403: "Pas de profil MODIFICATION sur la structure qui dépose ce cadre (`habilitation_requise`)",
+            404: "Pièce précédente inconnue ou non visible (`piece_precedente_inconnue`)",
+            409: "Numéro déjà utilisé par ce fournisseur (`numero_deja_utilise`) ; pièce précédente déjà suivie "
+            "(`piece_precedente_deja_suivie`), pas au statut attendu (`piece_precedente_indisponible`) ; procédure "
+            "tacite pas encore ouverte (`delai_non_echu`)",
             413: "Document ou pièce jointe trop volumineux (`document_trop_volumineux`, `piece_jointe_trop_volumineuse`)",
             415: "Document non PDF (`document_non_pdf`)",
             422: "Pièce refusée, avec un `code` stable : `piece_manquante`, `piece_json_invalide`, `champ_manquant`, "
             "`champ_inconnu`, `champ_invalide`, `siret_invalide`, `montant_invalide`, `montants_incoherents`, "
             "`montant_negatif`, `montant_a_payer_invalide`, `tva_sans_tva_non_nulle`, `devise_inconnue`, "
-            "`date_future`, `moe_requise`, `cadre_inconnu`, `cadre_hors_travaux`, `cadre_retire`, "
-            "`cadre_non_pris_en_charge`, `piece_precedente_requise`, `structure_inconnue`, `structure_inactive`, "
+            "`date_future`, `moe_requis`, `moa_requis`, `destinataire_requis`, `valideur_requis`, `fournisseur_requis`, "
+            "`cadre_inconnu`, `cadre_hors_travaux`, `cadre_retire`, `cadre_initial`, `cadre_suivant_interdit`, "
+            "`piece_precedente_requise`, `partie_incoherente`, `structure_inconnue`, `structure_inactive`, "
+            "`moa_non_publique`, `destinataire_non_publique`, `structure_invalide`, "
             "`document_manquant`, `piece_jointe_extension_interdite`, `trop_de_pieces_jointes`, "
             "`cle_idempotence_reutilisee`, `piece_invalide`",
         }
@@ -102,6 +129,7 @@ async def _upload(file: UploadFile) -> Upload:
 )
 async def post_piece(
     request: Request,
+    caller: Caller,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     # The multipart body is read by hand so the OpenAPI document can describe `piece` as the JSON
@@ -117,6 +145,7 @@ async def post_piece(
     attachments = [a for a in form.getlist("attachments") if isinstance(a, UploadFile)]
     answer = await deposit_piece(
         context(request),
+        caller,
         piece,
         await _upload(document) if isinstance(document, UploadFile) else None,
         [await _upload(a) for a in attachments],
@@ -128,16 +157,13 @@ async def post_piece(
     return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
-async def _record(request: Request, piece_id: str) -> dict:
-    record = await context(request).pieces.get(piece_id)
-    if record is None:
-        raise Refusal("piece_inconnue", "Pièce inconnue", f"Aucune pièce {piece_id}.", 404)
-    return record
+async def _record(request: Request, piece_id: str, caller) -> dict:
+    return await visible_piece(context(request), caller, piece_id)
 
 
 @router.get("/{piece_id}", response_model=PieceView, summary="Consulter une pièce", responses=NOT_FOUND)
-async def get_piece(request: Request, piece_id: str) -> PieceView:
-    return piece_view(await _record(request, piece_id))
+async def get_piece(request: Request, piece_id: str, caller: Caller) -> PieceView:
+    return piece_view(await _record(request, piece_id, caller))
 
 
 @router.get(
@@ -146,8 +172,8 @@ async def get_piece(request: Request, piece_id: str) -> PieceView:
     summary="Historique des statuts",
     responses=NOT_FOUND,
 )
-async def get_history(request: Request, piece_id: str) -> list[HistoryItem]:
-    return piece_view(await _record(request, piece_id)).historique
+async def get_history(request: Request, piece_id: str, caller: Caller) -> list[HistoryItem]:
+    return piece_view(await _record(request, piece_id, caller)).historique
 
 
 @router.get(
@@ -155,18 +181,20 @@ async def get_history(request: Request, piece_id: str) -> list[HistoryItem]:
     summary="Télécharger le document de la pièce",
     responses={**NOT_FOUND, 200: {"content": {"application/pdf": {}}}},
 )
-async def get_document(request: Request, piece_id: str) -> Response:
-    record = await _record(request, piece_id)
+async def get_document(request: Request, piece_id: str, caller: Caller) -> Response:
+    record = await _record(request, piece_id, caller)
     return await _file_response(request, record["document"])
 
 
 @router.get(
     "/{piece_id}/pieces-jointes/{index}",
     summary="Télécharger une pièce jointe",
-    responses=problem_responses({404: "Pièce ou pièce jointe inconnue (`piece_inconnue`, `piece_jointe_inconnue`)"}),
+    responses=problem_responses(
+        {**AUTH, 404: "Pièce ou pièce jointe inconnue (`piece_inconnue`, `piece_jointe_inconnue`)"}
+    ),
 )
-async def get_attachment(request: Request, piece_id: str, index: int) -> Response:
-    attachments = (await _record(request, piece_id))["document"].get("attachments", [])
+async def get_attachment(request: Request, piece_id: str, index: int, caller: Caller) -> Response:
+    attachments = (await _record(request, piece_id, caller))["document"].get("attachments", [])
     if not 0 <= index < len(attachments):
         raise Refusal(
             "piece_jointe_inconnue",

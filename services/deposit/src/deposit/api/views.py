@@ -1,15 +1,22 @@
 """Builds the read models of pièces and dossiers from stored records."""
 
+from dataclasses import asdict
+from datetime import date
 from typing import Any
 
-from contracts import info, libelle
-from deposit.api.models import DocumentInfo, DossierView, HistoryItem, PieceView
+from contracts import CategorieEntite, Statut, info, libelle
+from deposit.adapters.pieces import snapshot_of
+from deposit.api.models import DocumentInfo, DossierView, HistoryItem, PaymentDeadlineView, PieceView
+from deposit.domain.circuit import allowed_actions
+from deposit.domain.payment import payment_deadline
 
 
 def piece_view(record: dict[str, Any]) -> PieceView:
     piece_id = record["_id"]
     document = record["document"]
-    computed = {"piece_id", "cadre_libelle", "statut_libelle", "document", "pieces_jointes", "historique"}
+    computed = {
+        "piece_id", "cadre_libelle", "statut_libelle", "document", "pieces_jointes", "historique", "actions_possibles",
+    }  # fmt: skip
     fields = {k: record[k] for k in PieceView.model_fields if k not in computed and k in record}
     return PieceView(
         **fields,
@@ -22,6 +29,7 @@ def piece_view(record: dict[str, Any]) -> PieceView:
             for index, attachment in enumerate(document.get("attachments", []))
         ],
         historique=[HistoryItem(**h, libelle=libelle(h["statut"])) for h in record["historique"]],
+        actions_possibles=allowed_actions(snapshot_of(record)),
     )
 
 
@@ -35,14 +43,22 @@ def _document_info(stored: dict[str, Any], href: str) -> DocumentInfo:
     )
 
 
-def dossier_view(dossier: dict[str, Any], pieces: list[dict[str, Any]]) -> DossierView:
+def dossier_view(
+    dossier: dict[str, Any], pieces: list[dict[str, Any]], categorie: CategorieEntite | None, today: date
+) -> DossierView:
+    history = [(Statut(h["statut"]), h["at"]) for p in pieces for h in p["historique"]]
+    latest = pieces[-1] if pieces else {}
     return DossierView(
         dossier_id=dossier["_id"],
         cadre_initial=dossier["cadre_initial"],
         fournisseur=dossier["fournisseur"],
-        moe=dossier.get("moe"),
-        moa=dossier.get("moa"),
+        valideur=latest.get("valideur"),
+        moe=latest.get("moe"),
+        moa=latest.get("moa"),
+        destinataire=latest.get("destinataire"),
+        parties=dossier["parties"],
         ouvert_le=dossier["ouvert_le"],
         derniere_activite=dossier["derniere_activite"],
+        delai_paiement=PaymentDeadlineView(**asdict(payment_deadline(history, categorie, today))),
         pieces=[piece_view(p) for p in pieces],
     )

@@ -3,16 +3,29 @@
 from datetime import date
 from decimal import Decimal
 
-from contracts import ATTACHMENT_EXTENSIONS, ISO_4217, Cadre, Phase, Position, TypeTva, extension_of, info
+from contracts import ATTACHMENT_EXTENSIONS, ISO_4217, Cadre, Phase, TypeTva, extension_of, info
 from deposit.domain.errors import FieldError, Refusal
-
-# The cadres this release routes end to end. The others are known, and refused with a reason.
-SUPPORTED_CADRES = frozenset({Cadre.A4})
 
 PDF_MAGIC = b"%PDF-"
 
+C = Cadre
+# fmt: off
+# The parties a pièce of each cadre must name (given on the pièce or inherited from the previous one).
+REQUIRED_PARTIES: dict[Cadre, tuple[str, ...]] = {
+    C.A4: ("moe",), C.A7: ("moe",),
+    C.A10: ("valideur", "moe"), C.A13: ("valideur", "moe"), C.A14: ("valideur", "moe"),
+    C.A5: ("moa",), C.A15: ("moa",), C.A17: ("moa",), C.A22: ("moa",),
+    C.A6: ("destinataire",), C.A8: ("destinataire",), C.A16: ("destinataire",), C.A19: ("destinataire",),
+    C.A23: ("destinataire",), C.A24: ("destinataire",), C.A25: ("destinataire",),
+    C.A18: (), C.A20: (),
+}
+# fmt: on
 
-def check_cadre(cadre: Cadre) -> None:
+_PARTY_LABELS = {"moe": "la MOE", "moa": "la MOA", "destinataire": "le destinataire", "valideur": "le valideur"}
+
+
+def check_cadre(cadre: Cadre, following: bool) -> None:
+    """Refuses cadres outside the works circuit, and a cadre deposited in the wrong position."""
     row = info(cadre)
     if row.phase is Phase.RETIREE:
         raise Refusal(
@@ -26,18 +39,17 @@ def check_cadre(cadre: Cadre) -> None:
             "Cadre de facturation hors factures de travaux",
             f"Le cadre {cadre} ({row.libelle}) ne relève pas des factures de travaux.",
         )
-    if cadre not in SUPPORTED_CADRES:
+    if following and not row.suit_une_piece:
         raise Refusal(
-            "cadre_non_pris_en_charge",
-            "Cadre de facturation pas encore pris en charge",
-            f"Le cadre {cadre} ({row.libelle}) n'est pas encore pris en charge ; "
-            f"cadres acceptés : {', '.join(sorted(SUPPORTED_CADRES))}.",
+            "cadre_initial",
+            "Ce cadre ouvre un dossier",
+            f"Le cadre {cadre} ({row.libelle}) ouvre un nouveau dossier : il ne se dépose pas sur une pièce précédente.",
         )
-    if row.position is Position.SUIVANTE:
+    if not following and not row.ouvre_dossier:
         raise Refusal(
             "piece_precedente_requise",
             "Pièce précédente requise",
-            f"Le cadre {cadre} se dépose sur une pièce précédente.",
+            f"Le cadre {cadre} ({row.libelle}) se dépose sur une pièce précédente (piece_precedente_id).",
         )
 
 
@@ -87,12 +99,12 @@ def date_errors(date_piece: date, today: date) -> list[FieldError]:
     return []
 
 
-def parties_errors(cadre: Cadre, moe: str | None) -> list[FieldError]:
-    if cadre in (Cadre.A4, Cadre.A7) and not moe:
-        return [
-            FieldError("moe", "moe_requise", f"le cadre {cadre} est mis à disposition de la MOE : son SIRET est requis")
-        ]
-    return []
+def parties_errors(cadre: Cadre, parties: dict[str, str | None]) -> list[FieldError]:
+    return [
+        FieldError(name, f"{name}_requis", f"le cadre {cadre} exige {_PARTY_LABELS[name]} : son SIRET est requis")
+        for name in REQUIRED_PARTIES.get(cadre, ())
+        if not parties.get(name)
+    ]
 
 
 def is_pdf(head: bytes) -> bool:

@@ -1,23 +1,11 @@
-"""The pièce's life in this service: its statuses, their history, and what routing does to them.
-
-Pure: takes and returns values; the adapters store them.
-"""
+"""A pièce's status changes and their history. Pure: takes and returns values; the adapters store them."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from contracts import Cadre, ExpectedAction, PieceRouted, Statut
-
-# Statuses in which a pièce waits for routing's decision.
-AWAITING_ROUTING = frozenset({Statut.DEPOSEE, Statut.COMPLETEE})
-
-# What the recipient of a pièce is expected to do, per (cadre, status reached).
-_CALLS_TO_ACTION: dict[tuple[Cadre, Statut], str] = {
-    (Cadre.A4, Statut.MISE_A_DISPOSITION_MOE): (
-        "Traiter le projet de décompte mensuel : déposer l'état d'acompte (A15) sur cette pièce, "
-        "ou la refuser pour erreur de données d'acheminement."
-    ),
-}
+from contracts import ExpectedAction, PieceRouted, PieceSnapshot, Statut
+from deposit.domain.circuit import AWAITING_ROUTING, call_to_action, holder
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +13,9 @@ class HistoryEntry:
     statut: Statut
     at: datetime
     comment: str | None = None
+    action: str | None = None
+    motif: str | None = None
+    par: str | None = None  # the user who acted (None: the platform)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,21 +24,47 @@ class StatusChange:
     new: Statut
     entry: HistoryEntry
     expected_action: ExpectedAction | None
+    snapshot: PieceSnapshot  # the pièce after the change
+    updates: dict[str, Any]  # fields the change sets besides the status (recycling)
 
 
-def initial_history(at: datetime) -> list[HistoryEntry]:
-    return [HistoryEntry(Statut.DEPOSEE, at)]
+def expected_action(piece: PieceSnapshot) -> ExpectedAction | None:
+    """Who must act on the pièce in its status, and what they are expected to do."""
+    found = holder(piece)
+    text = call_to_action(piece)
+    if found is None or found[1] is None or text is None:
+        return None
+    return ExpectedAction(role=found[0], siret=found[1], action=text)
 
 
-def apply_routing(cadre: Cadre, current: Statut, decision: PieceRouted, at: datetime) -> StatusChange | None:
+def initial_history(at: datetime, par: str | None = None) -> list[HistoryEntry]:
+    return [HistoryEntry(Statut.DEPOSEE, at, action="deposer", par=par)]
+
+
+def change_status(
+    piece: PieceSnapshot,
+    new: Statut,
+    at: datetime,
+    *,
+    comment: str | None = None,
+    action: str | None = None,
+    motif: str | None = None,
+    par: str | None = None,
+    updates: dict[str, Any] | None = None,
+) -> StatusChange:
+    updates = dict(updates or {})
+    snapshot = piece.model_copy(update={**updates, "statut": new})
+    entry = HistoryEntry(new, at, comment, action, motif, par)
+    return StatusChange(piece.statut, new, entry, expected_action(snapshot), snapshot, updates)
+
+
+def apply_routing(piece: PieceSnapshot, decision: PieceRouted, at: datetime) -> StatusChange | None:
     """The status change routing's decision makes, or None when the pièce no longer waits for routing
     (a late or replayed decision must not move a pièce that has moved on)."""
-    if current not in AWAITING_ROUTING:
+    if piece.statut not in AWAITING_ROUTING:
         return None
-    comment = decision.error_detail if decision.error_code else None
-    expected = None
-    if decision.recipient is not None:
-        action = _CALLS_TO_ACTION.get((cadre, decision.statut))
-        if action:
-            expected = ExpectedAction(role=decision.recipient.role, siret=decision.recipient.siret, action=action)
-    return StatusChange(current, decision.statut, HistoryEntry(decision.statut, at, comment), expected)
+    if decision.error_code:
+        return change_status(
+            piece, decision.statut, at, comment=decision.error_detail, motif=decision.error_code, action="acheminer"
+        )
+    return change_status(piece, decision.statut, at, action="acheminer")

@@ -6,10 +6,11 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import Envelope, PieceRouted, PieceStatusChanged, make_event, new_event_id, utcnow
+from contracts import Envelope, PieceRouted, utcnow
 from deposit.adapters.pieces import snapshot_of
-from deposit.bootstrap import SOURCE, DepositContext
+from deposit.bootstrap import DepositContext
 from deposit.domain.piece import apply_routing
+from deposit.usecases.status_events import record_change
 from messaging.consumer import PermanentError
 from messaging.mongo import in_transaction
 
@@ -26,7 +27,7 @@ async def on_piece_routed(ctx: DepositContext, envelope: Envelope[Any]) -> None:
         if record is None:
             raise PermanentError("piece_inconnue", f"routing decision for unknown pièce {decision.piece_id}")
         snapshot = snapshot_of(record)
-        change = apply_routing(snapshot.cadre, snapshot.statut, decision, utcnow())
+        change = apply_routing(snapshot, decision, utcnow())
         if change is None:
             log.info(
                 "pièce %s is %s, no longer awaiting routing: decision %s ignored",
@@ -35,16 +36,7 @@ async def on_piece_routed(ctx: DepositContext, envelope: Envelope[Any]) -> None:
                 envelope.id,
             )
             return False
-        await ctx.pieces.apply(decision.piece_id, decision.dossier_id, change, session)
-        event = PieceStatusChanged(
-            previous_statut=change.previous,
-            statut=change.new,
-            changed_at=change.entry.at,
-            piece=snapshot.model_copy(update={"statut": change.new}),
-            expected_action=change.expected_action,
-        )
-        status_id = new_event_id(envelope.id, "status")
-        await ctx.outbox.add(make_event(event, source=SOURCE, subject=decision.dossier_id, event_id=status_id), session)
+        await record_change(ctx, change, session, cause=envelope.id)
         return True
 
     if await in_transaction(ctx.client, work):

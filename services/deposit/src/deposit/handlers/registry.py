@@ -2,8 +2,9 @@
 
 from functools import partial
 
-from contracts import PieceRouted
+from contracts import DeadlineReached, PieceRouted
 from deposit.bootstrap import DepositContext
+from deposit.handlers.deadline_reached import on_deadline_reached
 from deposit.handlers.piece_routed import on_piece_routed
 from messaging.consumer import Handler
 
@@ -11,4 +12,5 @@ from messaging.consumer import Handler
 def handlers(ctx: DepositContext) -> dict[type, Handler]:
     return {
         PieceRouted: partial(on_piece_routed, ctx),
+        DeadlineReached: partial(on_deadline_reached, ctx),
     }

@@ -9,20 +9,26 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from contracts import (
+    Cadre,
     PieceSnapshot,
     PieceStatusChanged,
     PieceSubmitted,
     Statut,
+    info,
     make_event,
     utcnow,
 )
 from deposit.adapters.idempotency import fingerprint
+from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, deadlines_of, parties_of, snapshot_of
 from deposit.api.models import PieceInput
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain import deposit_rules as rules
+from deposit.domain.access import Principal
+from deposit.domain.circuit import check_follow, party_field
 from deposit.domain.errors import FieldError, Refusal
-from deposit.domain.piece import initial_history
+from deposit.domain.piece import change_status, initial_history
 from deposit.usecases.parse_input import parse_piece
+from deposit.usecases.status_events import record_change
 from messaging.mongo import in_transaction
 from messaging.problems import field_problem
 
@@ -41,8 +47,7 @@ class Answer:
     replayed: bool = False
 
 
-def _check_files(ctx: DepositContext, document: Upload | None, attachments: list[Upload]) -> None:
-    settings = ctx.settings
+def _check_document(settings, document: Upload | None) -> None:
     if document is None or not document.content:
         raise Refusal(
             "document_manquant",
@@ -63,6 +68,9 @@ def _check_files(ctx: DepositContext, document: Upload | None, attachments: list
             "Le document de la pièce doit être un PDF (signature %PDF- absente).",
             415,
         )
+
+
+def check_attachments(settings, attachments: list[Upload]) -> None:
     if len(attachments) > settings.max_attachments:
         raise Refusal(
             "trop_de_pieces_jointes", "Trop de pièces jointes", f"Au plus {settings.max_attachments} pièces jointes."
@@ -86,46 +94,95 @@ def _check_files(ctx: DepositContext, document: Upload | None, attachments: list
             )
 
 
-async def _check_parties(ctx: DepositContext, piece: PieceInput) -> None:
-    named = {
-        role: siret
-        for role, siret in (("fournisseur", piece.fournisseur), ("moe", piece.moe), ("moa", piece.moa))
-        if siret
-    }
-    known = await ctx.directory.existing(set(named.values()))
+_INHERITED = ("fournisseur", "valideur", "moe", "moa", "numero_marche")
+_OVERRIDABLE = ("destinataire", "code_service", "numero_engagement")
+
+
+def _merge_with_previous(piece: PieceInput, previous: PieceSnapshot | None) -> dict:
+    """The pièce's parties and routing data: its own, completed from the previous pièce of the dossier."""
+    given = piece.model_dump()
+    if previous is None:
+        if not piece.fournisseur:
+            raise Refusal(
+                "fournisseur_requis",
+                "Fournisseur requis",
+                "Un dépôt initial nomme le fournisseur (titulaire, cotraitant ou sous-traitant) qui dépose.",
+                422,
+                [FieldError("fournisseur", "fournisseur_requis", "SIRET du fournisseur requis")],
+            )
+        return {k: given[k] for k in (*_INHERITED, *_OVERRIDABLE)}
+    inherited = previous.model_dump()
     errors = [
-        FieldError(role, "structure_inconnue", f"aucune structure {siret} dans l'annuaire")
-        for role, siret in named.items()
-        if siret not in known
-    ]
-    errors += [
-        FieldError(role, "structure_inactive", f"la structure {siret} est inactive")
-        for role, siret in named.items()
-        if siret in known and not known[siret].get("active", True)
+        FieldError(name, "partie_incoherente", f"la pièce précédente nomme {inherited[name]}, pas {given[name]}")
+        for name in _INHERITED
+        if given[name] and inherited[name] and given[name] != inherited[name]
     ]
     if errors:
-        raise Refusal(
-            errors[0].code, "Structure inconnue ou inactive", "; ".join(e.message for e in errors), 422, errors
-        )
+        raise field_problem(errors, "Partie différente de celle du dossier", "partie_incoherente")
+    merged = {name: given[name] or inherited[name] for name in _INHERITED}
+    merged.update({name: given[name] or inherited[name] for name in _OVERRIDABLE})
+    return merged
 
 
-def _validate(piece: PieceInput, cadre, today: date) -> PieceInput:
-    rules.check_cadre(cadre)
+async def check_parties(ctx: DepositContext, parties: dict) -> None:
+    named = {role: parties[role] for role in PARTY_FIELDS if parties.get(role)}
+    known = await ctx.directory.existing(set(named.values()))
+    errors = []
+    for role, siret in named.items():
+        structure = known.get(siret)
+        if structure is None:
+            errors.append(FieldError(role, "structure_inconnue", f"aucune structure {siret} dans l'annuaire"))
+        elif not structure.active:
+            errors.append(FieldError(role, "structure_inactive", f"la structure {siret} est inactive"))
+        elif role in ("moa", "destinataire") and not structure.publique:
+            errors.append(
+                FieldError(
+                    role, f"{role}_non_publique", f"la structure {siret} n'est pas publique : elle ne peut être {role}"
+                )
+            )
+    if errors:
+        raise field_problem(errors, "Structure inconnue, inactive ou non publique", "structure_invalide")
+
+
+def _validate(piece: PieceInput, cadre: Cadre, parties: dict, today: date) -> PieceInput:
     a_payer = piece.montant_a_payer if piece.montant_a_payer is not None else piece.montant_ttc
     errors = (
         rules.amount_errors(piece.montant_ht, piece.montant_tva, piece.montant_ttc, a_payer)
         + rules.vat_errors(piece.type_tva, piece.montant_tva)
         + rules.currency_errors(piece.devise)
         + rules.date_errors(piece.date_piece, today)
-        + rules.parties_errors(cadre, piece.moe)
+        + rules.parties_errors(cadre, parties)
     )
     if errors:
         raise field_problem(errors, "Pièce invalide", "piece_invalide")
     return piece.model_copy(update={"montant_a_payer": a_payer})
 
 
+async def _previous(ctx: DepositContext, caller: Principal, piece_id: str) -> tuple[dict, PieceSnapshot]:
+    record = await ctx.pieces.get(piece_id)
+    if record is None or not caller.can_read(record["parties"], record.get("code_service")):
+        raise Refusal(
+            "piece_precedente_inconnue", "Pièce précédente inconnue", f"Aucune pièce {piece_id} visible.", 404
+        )
+    return record, snapshot_of(record)
+
+
+def _check_depositor(caller: Principal, cadre: Cadre, parties: dict) -> str:
+    role = info(cadre).deposant
+    siret = parties.get(party_field(role))
+    if not caller.can_act(siret, parties.get("code_service")):
+        raise Refusal(
+            "habilitation_requise",
+            "Habilitation requise",
+            f"Un {cadre} est déposé par {role.value} ({siret}) : il faut le profil MODIFICATION sur cette structure.",
+            403,
+        )
+    return siret
+
+
 async def deposit_piece(
     ctx: DepositContext,
+    caller: Principal,
     raw_piece: str | None,
     document: Upload | None,
     attachments: list[Upload],
@@ -136,18 +193,29 @@ async def deposit_piece(
         *(u.content for u in ([document] if document else [])),
         *(a.content for a in attachments),
     )
+    scope = f"deposit:{caller.email}"
     if idempotency_key:
-        earlier = await ctx.idempotency.find("deposit", idempotency_key)
+        earlier = await ctx.idempotency.find(scope, idempotency_key)
         if earlier is not None:
-            return _replay(earlier, request_hash)
+            return replay(earlier, request_hash)
 
     piece, cadre = parse_piece(raw_piece)
+    following = piece.piece_precedente_id is not None
+    rules.check_cadre(cadre, following)
+    previous = None
+    if following:
+        previous_record, previous = await _previous(ctx, caller, piece.piece_precedente_id)
+        check_follow(previous, cadre, deadlines_of(previous_record))
+    parties = _merge_with_previous(piece, previous)
     now = utcnow()
-    piece = _validate(piece, cadre, now.date())
-    _check_files(ctx, document, attachments)
-    await _check_parties(ctx, piece)
+    piece = _validate(piece, cadre, parties, now.date())
+    emetteur = _check_depositor(caller, cadre, parties)
+    _check_document(ctx.settings, document)
+    check_attachments(ctx.settings, attachments)
+    await check_parties(ctx, parties)
 
-    piece_id, dossier_id = str(uuid.uuid4()), str(uuid.uuid4())
+    piece_id = str(uuid.uuid4())
+    dossier_id = previous.dossier_id if previous else str(uuid.uuid4())
     snapshot = PieceSnapshot(
         piece_id=piece_id,
         dossier_id=dossier_id,
@@ -163,13 +231,10 @@ async def deposit_piece(
         montant_tva=piece.montant_tva,
         montant_ttc=piece.montant_ttc,
         montant_a_payer=piece.montant_a_payer,
-        fournisseur=piece.fournisseur,
-        moe=piece.moe,
-        moa=piece.moa,
-        numero_marche=piece.numero_marche,
-        numero_engagement=piece.numero_engagement,
-        code_service=piece.code_service,
+        emetteur=emetteur,
+        piece_precedente_id=piece.piece_precedente_id,
         deposee_le=now,
+        **parties,
     )
     assert document is not None  # checked above
     body = {
@@ -184,36 +249,61 @@ async def deposit_piece(
     }
 
     async def store(session: AsyncClientSession) -> None:
+        parties_now = parties_of(snapshot)
+        if previous is not None:
+            # Re-read inside the transaction: of two deposits on the same pièce, exactly one wins.
+            fresh = await ctx.pieces.get(previous.piece_id, session)
+            rule = check_follow(snapshot_of(fresh), cadre, deadlines_of(fresh))
+            change = change_status(
+                snapshot_of(fresh),
+                rule.previous_becomes,
+                now,
+                action="deposer_piece_suivante",
+                par=caller.email,
+                comment=f"{cadre} {piece.numero} déposée sur cette pièce",
+            )
+            try:
+                await record_change(ctx, change, session)
+            except ConcurrentChange:
+                raise Refusal(
+                    "piece_precedente_deja_suivie",
+                    "Pièce précédente déjà suivie",
+                    f"La pièce {previous.piece_id} vient de recevoir une autre pièce suivante.",
+                    409,
+                ) from None
+            parties_now |= set(fresh["parties"])
         stored = await ctx.documents.put(piece_id, document.filename, document.content_type, document.content, session)
         stored["attachments"] = [
             await ctx.documents.put(piece_id, a.filename, a.content_type, a.content, session) for a in attachments
         ]
-        await ctx.pieces.insert_new_dossier(snapshot, stored, initial_history(now), session)
+        await ctx.pieces.insert(snapshot, stored, initial_history(now, caller.email), parties_now, session)
         await ctx.outbox.add(make_event(PieceSubmitted(piece=snapshot), source=SOURCE, subject=dossier_id), session)
-        status = PieceStatusChanged(previous_statut=None, statut=Statut.DEPOSEE, changed_at=now, piece=snapshot)
+        status = PieceStatusChanged(
+            previous_statut=None, statut=Statut.DEPOSEE, changed_at=now, piece=snapshot, action="deposer"
+        )
         await ctx.outbox.add(make_event(status, source=SOURCE, subject=dossier_id), session)
         if idempotency_key:
-            await ctx.idempotency.record("deposit", idempotency_key, request_hash, 201, body, session)
+            await ctx.idempotency.record(scope, idempotency_key, request_hash, 201, body, session)
 
     try:
         await in_transaction(ctx.client, store)
     except DuplicateKeyError as exc:
         if idempotency_key and "idempotency" in str(exc):
-            earlier = await ctx.idempotency.find("deposit", idempotency_key)
+            earlier = await ctx.idempotency.find(scope, idempotency_key)
             if earlier is not None:
-                return _replay(earlier, request_hash)
+                return replay(earlier, request_hash)
         raise Refusal(
             "numero_deja_utilise",
             "Numéro déjà utilisé",
-            f"Le fournisseur {piece.fournisseur} a déjà déposé une pièce numéro « {piece.numero} ».",
+            f"Le fournisseur {snapshot.fournisseur} a déjà une pièce numéro « {piece.numero} » dans ses dossiers.",
             409,
-            [FieldError("numero", "numero_deja_utilise", "numéro déjà utilisé par ce fournisseur")],
+            [FieldError("numero", "numero_deja_utilise", "numéro déjà utilisé pour ce fournisseur")],
         ) from None
     ctx.outbox.notify()
     return Answer(201, body)
 
 
-def _replay(earlier: dict, request_hash: str) -> Answer:
+def replay(earlier: dict, request_hash: str) -> Answer:
     if earlier["request_hash"] != request_hash:
         raise Refusal(
             "cle_idempotence_reutilisee",

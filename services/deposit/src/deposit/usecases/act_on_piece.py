@@ -1,0 +1,149 @@
+"""Actions on a pièce (refuser, suspendre, compléter, recycler, rejeter, traiter, valider,
+refuser la validation): checked against the circuit's state machine and the caller's habilitations,
+then applied with their events in one transaction."""
+
+from dataclasses import dataclass, field
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import Statut, SubmissionReason, utcnow
+from deposit.adapters.idempotency import fingerprint
+from deposit.adapters.pieces import ConcurrentChange, snapshot_of
+from deposit.bootstrap import DepositContext
+from deposit.domain import circuit
+from deposit.domain.access import Principal
+from deposit.domain.circuit import Action
+from deposit.domain.errors import Refusal
+from deposit.domain.piece import change_status
+from deposit.usecases.deposit_piece import Answer, Upload, check_attachments, check_parties, replay
+from deposit.usecases.status_events import record_change
+from messaging.mongo import in_transaction
+
+RECYCLABLE_FIELDS = ("destinataire", "code_service", "numero_engagement", "moa")
+
+_RESUBMIT_REASON = {
+    Action.COMPLETER: SubmissionReason.COMPLETION,
+    Action.RECYCLER: SubmissionReason.RECYCLAGE,
+    Action.VALIDER: SubmissionReason.VALIDATION,
+    Action.REFUSER_VALIDATION: SubmissionReason.VALIDATION,
+}
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    action: Action
+    motif: str | None = None
+    commentaire: str | None = None
+    statut: Statut | None = None  # traiter: the status the service financier sets
+    changes: dict[str, str | None] = field(default_factory=dict)  # recycler: new routing data
+    attachments: list[Upload] = field(default_factory=list)  # compléter
+
+
+async def visible_piece(ctx: DepositContext, caller: Principal, piece_id: str) -> dict:
+    """The pièce's record when the caller may see it; 404 otherwise (not 403: its existence stays private)."""
+    record = await ctx.pieces.get(piece_id)
+    if record is None or not caller.can_read(record["parties"], record.get("code_service")):
+        raise Refusal("piece_inconnue", "Pièce inconnue", f"Aucune pièce {piece_id} visible.", 404)
+    return record
+
+
+def _request_hash(request: ActionRequest) -> str:
+    described = repr(
+        (request.action, request.motif, request.commentaire, request.statut, sorted(request.changes.items()))
+    )
+    return fingerprint(described.encode(), *(a.content for a in request.attachments))
+
+
+async def _recycling_updates(ctx: DepositContext, piece, changes: dict[str, str | None]) -> dict[str, str]:
+    updates = {k: v for k, v in changes.items() if k in RECYCLABLE_FIELDS and v and v != getattr(piece, k)}
+    if not updates:
+        raise Refusal(
+            "recyclage_sans_changement",
+            "Recyclage sans changement",
+            "Recycler, c'est corriger une donnée d'acheminement : destinataire, code service, numéro d'engagement "
+            "ou MOA. Aucune ne change.",
+        )
+    await check_parties(ctx, {k: v for k, v in updates.items() if k in ("destinataire", "moa")})
+    return updates
+
+
+async def act_on_piece(
+    ctx: DepositContext, caller: Principal, piece_id: str, request: ActionRequest, idempotency_key: str | None
+) -> Answer:
+    scope = f"action:{caller.email}"
+    request_hash = _request_hash(request)
+    if idempotency_key:
+        earlier = await ctx.idempotency.find(scope, idempotency_key)
+        if earlier is not None:
+            return replay(earlier, request_hash)
+
+    record = await visible_piece(ctx, caller, piece_id)
+    piece = snapshot_of(record)
+    transition = circuit.transition_for(piece, request.action, request.statut)
+    role = circuit.actor_role(transition, piece)
+    siret = getattr(piece, circuit.party_field(role))
+    if not caller.can_act(siret, piece.code_service):
+        raise Refusal(
+            "action_reservee",
+            "Action réservée",
+            f"« {request.action.value} » sur ce {piece.cadre} revient au rôle {role.value} ({siret}), "
+            "avec le profil MODIFICATION sur cette structure.",
+            403,
+        )
+    motif = circuit.check_motif(transition, request.motif)
+    updates = {}
+    if request.action is Action.RECYCLER:
+        updates = await _recycling_updates(ctx, piece, request.changes)
+    if request.action is Action.COMPLETER:
+        if not request.attachments:
+            raise Refusal(
+                "pieces_jointes_requises",
+                "Pièces jointes requises",
+                "Compléter une pièce suspendue, c'est y joindre les pièces jointes demandées (partie « attachments »).",
+            )
+        check_attachments(ctx.settings, request.attachments)
+
+    now = utcnow()
+    change = change_status(
+        piece,
+        transition.target,
+        now,
+        comment=request.commentaire,
+        action=request.action.value,
+        motif=motif,
+        par=caller.email,
+        updates=updates,
+    )
+    body = {
+        "piece_id": piece.piece_id,
+        "dossier_id": piece.dossier_id,
+        "action": request.action.value,
+        "statut_precedent": piece.statut.value,
+        "statut": transition.target.value,
+        "links": {"piece": {"href": f"/v1/pieces/{piece.piece_id}"}},
+    }
+
+    async def store(session: AsyncClientSession) -> None:
+        try:
+            await record_change(
+                ctx, change, session, resubmit=_RESUBMIT_REASON.get(request.action) if transition.resubmit else None
+            )
+        except ConcurrentChange:
+            raise Refusal(
+                "piece_modifiee",
+                "Pièce modifiée entre-temps",
+                f"La pièce {piece.piece_id} a changé de statut pendant la requête ; consultez-la et recommencez.",
+                409,
+            ) from None
+        if request.attachments:
+            stored = [
+                await ctx.documents.put(piece.piece_id, a.filename, a.content_type, a.content, session)
+                for a in request.attachments
+            ]
+            await ctx.pieces.add_attachments(piece.piece_id, stored, session)
+        if idempotency_key:
+            await ctx.idempotency.record(scope, idempotency_key, request_hash, 200, body, session)
+
+    await in_transaction(ctx.client, store)
+    ctx.outbox.notify()
+    return Answer(200, body)

@@ -1,0 +1,44 @@
+"""Store a status change and announce it, in the caller's transaction: the one way a pièce moves."""
+
+import uuid
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import PieceStatusChanged, PieceSubmitted, SubmissionReason, make_event, new_event_id
+from deposit.bootstrap import SOURCE, DepositContext
+from deposit.domain.piece import StatusChange
+
+
+def status_event(change: StatusChange) -> PieceStatusChanged:
+    return PieceStatusChanged(
+        previous_statut=change.previous,
+        statut=change.new,
+        changed_at=change.entry.at,
+        piece=change.snapshot,
+        expected_action=change.expected_action,
+        action=change.entry.action,
+        motif=change.entry.motif,
+        commentaire=change.entry.comment,
+    )
+
+
+async def record_change(
+    ctx: DepositContext,
+    change: StatusChange,
+    session: AsyncClientSession,
+    *,
+    cause: uuid.UUID | None = None,
+    resubmit: SubmissionReason | None = None,
+) -> None:
+    """Apply ``change`` and put its events in the outbox. With ``cause`` (the id of the event being
+    handled) the events' ids derive from it, so a re-delivered cause produces the same events."""
+    await ctx.pieces.apply(change, session)
+    dossier_id = change.snapshot.dossier_id
+    status_id = new_event_id(cause, f"status:{change.snapshot.piece_id}") if cause else None
+    await ctx.outbox.add(
+        make_event(status_event(change), source=SOURCE, subject=dossier_id, event_id=status_id), session
+    )
+    if resubmit is not None:
+        submitted_id = new_event_id(cause, f"submitted:{change.snapshot.piece_id}") if cause else None
+        submitted = PieceSubmitted(reason=resubmit, piece=change.snapshot)
+        await ctx.outbox.add(make_event(submitted, source=SOURCE, subject=dossier_id, event_id=submitted_id), session)
