@@ -18,9 +18,7 @@ def test_the_deposit_endpoint_documents_its_body_and_its_problems():
     body = post["requestBody"]["content"]["multipart/form-data"]
     piece = body["schema"]["properties"]["piece"]
     assert body["encoding"]["piece"]["contentType"] == "application/json"
-    assert {"cadre", "numero", "date_piece", "montant_ht", "montant_tva", "montant_ttc"} <= set(
-        piece["required"]
-    )
+    assert {"cadre", "numero", "date_piece", "montant_ht", "montant_tva", "montant_ttc"} <= set(piece["required"])
     assert {"document", "attachments"} <= set(body["schema"]["properties"])
     assert "A4" in body["examples"]
     for status in ("409", "413", "415", "422"):

@@ -64,7 +64,9 @@ def piece_body(cadre: str, previous: str | None = None, **fields) -> dict:
     return body
 
 
-async def deposit(actor: Actor | httpx.AsyncClient, cadre: str, previous: str | None = None, **fields) -> httpx.Response:
+async def deposit(
+    actor: Actor | httpx.AsyncClient, cadre: str, previous: str | None = None, **fields
+) -> httpx.Response:
     client = actor.client if isinstance(actor, Actor) else actor
     attachments = fields.pop("attachments", ())
     return await client.post(
@@ -140,5 +142,3 @@ async def wait_deadline(client: Actor, piece_id: str, echeance: Echeance, timeou
 def problem(response: httpx.Response) -> tuple[int, str]:
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
     return response.status_code, response.json()["code"]
-
-
