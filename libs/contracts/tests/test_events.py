@@ -17,7 +17,6 @@ from contracts import (
     Echeance,
     ExpectedAction,
     PieceRouted,
-    PieceSnapshot,
     PieceStatusChanged,
     PieceSubmitted,
     PresenceMoa,
@@ -35,22 +34,21 @@ from contracts import (
     utcnow,
 )
 from contracts.schemas import event_schemas, write_schemas
+from tests.support.snapshots import snapshot
 
-SNAPSHOT = PieceSnapshot(
+SNAPSHOT = snapshot(
+    "A4",
     piece_id="p-1",
     dossier_id="d-1",
     numero="PDM-1",
-    cadre="A4",
-    statut=Statut.DEPOSEE,
     date_piece=date(2026, 11, 2),
-    devise="EUR",
     montant_ht=Decimal("1000"),
     montant_tva=Decimal("200.5"),
     montant_ttc=Decimal("1200.50"),
     montant_a_payer=Decimal("1200.50"),
-    fournisseur="73282932000074",
-    moe="44306184100047",
-    deposee_le=utcnow(),
+    valideur=None,
+    moa=None,
+    destinataire=None,
 )
 
 SAMPLES = [

@@ -130,7 +130,10 @@ def test_refusal_motifs():
     with pytest.raises(Refusal) as refused:
         check_motif(_refusal(), None)
     assert refused.value.code == "motif_requis"
-    assert check_motif(_refusal("A20", S.MISE_A_DISPOSITION_FOURNISSEUR), "AUTRE") == "AUTRE"
+    with pytest.raises(Refusal) as refused:
+        check_motif(_refusal("A20", S.MISE_A_DISPOSITION_FOURNISSEUR), "AUTRE")
+    assert refused.value.code == "commentaire_requis"
+    assert check_motif(_refusal("A20", S.MISE_A_DISPOSITION_FOURNISSEUR), "AUTRE", "réserves") == "AUTRE"
 
 
 def test_a_refused_validation_goes_on_to_the_moe_for_a10_and_stops_a13():

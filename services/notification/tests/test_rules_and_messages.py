@@ -3,31 +3,32 @@
 from datetime import date
 from decimal import Decimal
 
-from contracts import ExpectedAction, PieceSnapshot, PieceStatusChanged, Role, Statut, utcnow
+from contracts import ExpectedAction, PieceStatusChanged, Role, Statut, utcnow
 from notification.domain.messages import render
 from notification.domain.rules import PlannedMail, Template, plan
+from tests.support.snapshots import snapshot
 
 F, MOE, MOA = "73282932000074", "44306184100047", "21750001600019"
 
 
 def event(expected: bool = True, moa: str | None = MOA, moe: str = MOE) -> PieceStatusChanged:
-    piece = PieceSnapshot(
+    piece = snapshot(
+        "A4",
+        Statut.MISE_A_DISPOSITION_MOE,
         piece_id="p-1",
         dossier_id="d0ss1er-1234",
         numero="PDM-7",
-        cadre="A4",
-        statut=Statut.MISE_A_DISPOSITION_MOE,
         date_piece=date(2026, 11, 2),
-        devise="EUR",
         montant_ht=Decimal("1000"),
         montant_tva=Decimal("200"),
         montant_ttc=Decimal("1200"),
         montant_a_payer=Decimal("1200"),
         fournisseur=F,
+        valideur=None,
         moe=moe,
         moa=moa,
+        destinataire=None,
         numero_marche="M-42",
-        deposee_le=utcnow(),
     )
     action = ExpectedAction(role=Role.MOE, siret=moe, action="Déposer l'état d'acompte (A15)") if expected else None
     return PieceStatusChanged(

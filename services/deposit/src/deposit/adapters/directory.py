@@ -68,7 +68,7 @@ class DirectoryStore:
         cursor = self.structures.find({"_id": {"$in": sorted(s for s in sirets if s)}})
         return {d["_id"]: Structure.model_validate(d) async for d in cursor}
 
-    async def published(self, siret: str, session: AsyncClientSession) -> Structure | None:
+    async def published(self, siret: str, session: AsyncClientSession | None = None) -> Structure | None:
         """The structure as the directory topic carries it: with the contacts its habilitations give."""
         structure = await self.get(siret, session)
         if structure is None:

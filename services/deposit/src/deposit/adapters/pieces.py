@@ -80,8 +80,10 @@ class PieceStore:
         history: list[HistoryEntry],
         parties: set[str],
         session: AsyncClientSession,
+        new_parties: frozenset[str] = frozenset(),
     ) -> None:
-        """Store a new pièce; open its dossier when it is the first, else join it."""
+        """Store a new pièce; open its dossier when it is the first, else join it (``new_parties``: the
+        parties it brings that the dossier did not have)."""
         record = {k: to_mongo(v) for k, v in snapshot.model_dump().items()}
         record["_id"] = record.pop("piece_id")
         record.update(
@@ -116,10 +118,12 @@ class PieceStore:
             },
             session=session,
         )
-        # Every pièce of the dossier becomes visible to a party the new pièce brings in.
-        await self.pieces.update_many(
-            {"dossier_id": snapshot.dossier_id}, {"$addToSet": {"parties": {"$each": sorted(parties)}}}, session=session
-        )
+        if new_parties:  # every pièce of the dossier becomes visible to a party the new pièce brings in
+            await self.pieces.update_many(
+                {"dossier_id": snapshot.dossier_id},
+                {"$addToSet": {"parties": {"$each": sorted(new_parties)}}},
+                session=session,
+            )
 
     async def get(self, piece_id: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
         record = await self.pieces.find_one({"_id": piece_id}, session=session)
@@ -152,7 +156,7 @@ class PieceStore:
             {"$max": {"derniere_activite": change.entry.at}, "$addToSet": {"parties": {"$each": new_parties}}},
             session=session,
         )
-        if change.updates:
+        if any(field in PARTY_FIELDS for field in change.updates):  # a recycled MOA or destinataire
             await self.pieces.update_many(
                 {"dossier_id": piece.dossier_id}, {"$addToSet": {"parties": {"$each": new_parties}}}, session=session
             )

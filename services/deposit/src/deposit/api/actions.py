@@ -80,11 +80,6 @@ async def _run(request: Request, caller, piece_id: str, action_request: ActionRe
     return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
-def _refusal_check(body: RefusInput) -> None:
-    if body.motif is Motif.AUTRE and not body.commentaire:
-        raise Refusal("commentaire_requis", "Commentaire requis", "Le motif AUTRE s'explique dans « commentaire ».")
-
-
 @router.post(
     "/refuser",
     response_model=ActionDone,
@@ -97,24 +92,8 @@ def _refusal_check(body: RefusInput) -> None:
 async def refuser(
     request: Request, piece_id: str, body: RefusInput, caller: Caller, idempotency_key: IdempotencyKey = None
 ):
-    _refusal_check(body)
     return await _run(
         request, caller, piece_id, ActionRequest(Action.REFUSER, body.motif.value, body.commentaire), idempotency_key
-    )
-
-
-@router.post(
-    "/suspendre",
-    response_model=ActionDone,
-    summary="Suspendre une pièce (pièces jointes manquantes)",
-    description="MOA sur un état d'acompte (A5, A15) ; service financier sur une pièce payable. L'émetteur complète.",
-    responses=_responses("`motif_requis`"),
-)
-async def suspendre(
-    request: Request, piece_id: str, body: MotifInput, caller: Caller, idempotency_key: IdempotencyKey = None
-):
-    return await _run(
-        request, caller, piece_id, ActionRequest(Action.SUSPENDRE, body.motif, body.commentaire), idempotency_key
     )
 
 
@@ -185,21 +164,6 @@ async def recycler(
 
 
 @router.post(
-    "/rejeter",
-    response_model=ActionDone,
-    summary="Rejeter une pièce payable (service financier, dernier recours)",
-    description="Statut terminal : l'émetteur doit faire un nouveau dépôt.",
-    responses=_responses("`motif_requis`"),
-)
-async def rejeter(
-    request: Request, piece_id: str, body: MotifInput, caller: Caller, idempotency_key: IdempotencyKey = None
-):
-    return await _run(
-        request, caller, piece_id, ActionRequest(Action.REJETER, body.motif, body.commentaire), idempotency_key
-    )
-
-
-@router.post(
     "/traiter",
     response_model=ActionDone,
     summary="Traiter une pièce payable (service financier)",
@@ -235,16 +199,40 @@ async def valider(
     )
 
 
-@router.post(
-    "/refuser_validation",
-    response_model=ActionDone,
-    summary="Refuser de valider la demande (titulaire, mandataire)",
-    description="A10 : la demande va tout de même à la MOE (paiement direct du sous-traitant). A13, A14 : le refus "
-    "du mandataire arrête le circuit.",
-    responses=_responses("`motif_requis`"),
+def _motif_action(action: Action, summary: str, description: str) -> None:
+    """Register ``POST /{action}`` for an action whose body is just a motif and a comment."""
+
+    async def endpoint(
+        request: Request, piece_id: str, body: MotifInput, caller: Caller, idempotency_key: IdempotencyKey = None
+    ):
+        action_request = ActionRequest(action, body.motif, body.commentaire)
+        return await _run(request, caller, piece_id, action_request, idempotency_key)
+
+    endpoint.__name__ = action.value
+    router.add_api_route(
+        f"/{action.value}",
+        endpoint,
+        methods=["POST"],
+        response_model=ActionDone,
+        summary=summary,
+        description=description,
+        responses=_responses("`motif_requis`"),
+    )
+
+
+_motif_action(
+    Action.SUSPENDRE,
+    "Suspendre une pièce (pièces jointes manquantes)",
+    "MOA sur un état d'acompte (A5, A15) ; service financier sur une pièce payable. L'émetteur complète.",
 )
-async def refuser_validation(
-    request: Request, piece_id: str, body: MotifInput, caller: Caller, idempotency_key: IdempotencyKey = None
-):
-    action_request = ActionRequest(Action.REFUSER_VALIDATION, body.motif, body.commentaire)
-    return await _run(request, caller, piece_id, action_request, idempotency_key)
+_motif_action(
+    Action.REJETER,
+    "Rejeter une pièce payable (service financier, dernier recours)",
+    "Statut terminal : l'émetteur doit faire un nouveau dépôt.",
+)
+_motif_action(
+    Action.REFUSER_VALIDATION,
+    "Refuser de valider la demande (titulaire, mandataire)",
+    "A10 : la demande va tout de même à la MOE (paiement direct du sous-traitant). A13, A14 : le refus "
+    "du mandataire arrête le circuit.",
+)

@@ -168,7 +168,7 @@ def _visible(structure: Structure, caller: Principal) -> Structure:
 )
 async def get_structure(request: Request, siret: str, caller: Caller) -> Structure:
     ctx = _ctx(request)
-    structure = await in_transaction(ctx.client, lambda s: ctx.directory.published(siret, s))
+    structure = await ctx.directory.published(siret)
     if structure is None:
         raise Refusal("structure_inconnue", "Structure inconnue", f"Aucune structure {siret}.", 404)
     return _visible(structure, caller)

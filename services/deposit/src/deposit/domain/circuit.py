@@ -267,7 +267,7 @@ def transition_for(piece: PieceSnapshot, action: Action, target: Statut | None =
     )
 
 
-def check_motif(transition: Transition, motif: str | None) -> str | None:
+def check_motif(transition: Transition, motif: str | None, commentaire: str | None = None) -> str | None:
     if transition.action is A.REFUSER and motif == Motif.ERREUR_MONTANT:
         raise Refusal(
             "refus_montant_interdit",
@@ -284,6 +284,8 @@ def check_motif(transition: Transition, motif: str | None) -> str | None:
             "Motif non autorisé",
             f"Motif « {motif} » non autorisé ici ; motifs possibles : {allowed}.",
         )
+    if motif == Motif.AUTRE and not commentaire:
+        raise Refusal("commentaire_requis", "Commentaire requis", "Le motif AUTRE s'explique dans « commentaire ».")
     return motif
 
 

@@ -90,7 +90,7 @@ async def act_on_piece(
             "avec le profil MODIFICATION sur cette structure.",
             403,
         )
-    motif = circuit.check_motif(transition, request.motif)
+    motif = circuit.check_motif(transition, request.motif, request.commentaire)
     updates = {}
     if request.action is Action.RECYCLER:
         updates = await _recycling_updates(ctx, piece, request.changes)

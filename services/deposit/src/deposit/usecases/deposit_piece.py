@@ -249,7 +249,7 @@ async def deposit_piece(
     }
 
     async def store(session: AsyncClientSession) -> None:
-        parties_now = parties_of(snapshot)
+        parties_now, new_parties = parties_of(snapshot), frozenset()
         if previous is not None:
             # Re-read inside the transaction: of two deposits on the same pièce, exactly one wins.
             fresh = await ctx.pieces.get(previous.piece_id, session)
@@ -271,12 +271,13 @@ async def deposit_piece(
                     f"La pièce {previous.piece_id} vient de recevoir une autre pièce suivante.",
                     409,
                 ) from None
+            new_parties = frozenset(parties_now - set(fresh["parties"]))
             parties_now |= set(fresh["parties"])
         stored = await ctx.documents.put(piece_id, document.filename, document.content_type, document.content, session)
         stored["attachments"] = [
             await ctx.documents.put(piece_id, a.filename, a.content_type, a.content, session) for a in attachments
         ]
-        await ctx.pieces.insert(snapshot, stored, initial_history(now, caller.email), parties_now, session)
+        await ctx.pieces.insert(snapshot, stored, initial_history(now, caller.email), parties_now, session, new_parties)
         await ctx.outbox.add(make_event(PieceSubmitted(piece=snapshot), source=SOURCE, subject=dossier_id), session)
         status = PieceStatusChanged(
             previous_statut=None, statut=Statut.DEPOSEE, changed_at=now, piece=snapshot, action="deposer"
