@@ -255,6 +255,7 @@ async def main() -> int:
                 "nom": f"Bench {name}",
                 "email_contact": f"bench-{name}-{number}@example.fr",
                 "publique": name == "moa",
+                **({"presence_moa": "AVEC_MOA", "categorie": "COLLECTIVITE_TERRITORIALE"} if name == "moa" else {}),
             }
             (await client.put(f"/v1/structures/{number}", json=body)).raise_for_status()
             parties[name] = number

@@ -17,7 +17,7 @@ async def parties(directory):
     return {
         "fournisseur": await directory.structure("Entreprise Batisseurs"),
         "moe": await directory.structure("Cabinet Moe"),
-        "moa": await directory.structure("Commune Exemple", public=True),
+        "moa": await directory.structure("Commune Exemple", public=True, presence_moa="AVEC_MOA"),
     }
 
 

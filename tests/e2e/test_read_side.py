@@ -109,7 +109,7 @@ async def world(directory) -> World:
     ]
     fournisseur = await directory.structure("Entreprise Lecture")
     moe = await directory.structure("Cabinet Lecture")
-    moa = await directory.structure("Commune Lecture", public=True)
+    moa = await directory.structure("Commune Lecture", public=True, presence_moa="AVEC_MOA")
     destinataire = await directory.structure("Trésorerie Lecture", public=True, services=services)
     outsider = await directory.structure("Entreprise Tierce")
     f, m, a, d = (s["siret"] for s in (fournisseur, moe, moa, destinataire))

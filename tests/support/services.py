@@ -17,6 +17,7 @@ class RunningServices:
     deposit_url: str
     notification_url: str
     archive_url: str
+    routing_url: str
 
     def restart(self, name: str, **extra_env: str) -> None:
         """Stop ``name`` and start it again, optionally with extra settings."""
@@ -41,6 +42,8 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "SMTP_STARTTLS": "false",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{TEST_PORTS['DEPOSIT_HTTP_PORT']}",
         "OUTBOX_LEASE_SECONDS": "3",
+        "CLOCK_CONTROL": "true",  # routing's business clock moves forward in the time tests
+        "DEADLINE_SWEEP_SECONDS": "1",
         "DEPOSIT_ADMIN_TOKEN": f"tvx_test_admin_{secrets.token_hex(16)}",
         "TOOLS_DIR": os.environ.get("TOOLS_DIR", ""),
     }
@@ -56,6 +59,7 @@ def start_services(infra: Infrastructure) -> RunningServices:
         deposit_url=base(TEST_PORTS["DEPOSIT_HTTP_PORT"]),
         notification_url=base(TEST_PORTS["NOTIFICATION_HTTP_PORT"]),
         archive_url=base(TEST_PORTS["ARCHIVE_HTTP_PORT"]),
+        routing_url=base(TEST_PORTS["ROUTING_HTTP_PORT"]),
     )
 
 

@@ -16,6 +16,7 @@ from contracts import (
     DeadlineReached,
     Echeance,
     ExpectedAction,
+    LatePaymentPenalties,
     PieceRouted,
     PieceStatusChanged,
     PieceSubmitted,
@@ -33,6 +34,7 @@ from contracts import (
     topics,
     utcnow,
 )
+from contracts.payment_terms import penalties
 from contracts.schemas import event_schemas, write_schemas
 from tests.support.snapshots import snapshot
 
@@ -84,6 +86,20 @@ SAMPLES = [
     DeadlineReached(
         piece_id="p-1", dossier_id="d-1", echeance=Echeance.DG_NON_RETOURNE, due_at=utcnow(), detail="30 jours"
     ),
+    DeadlineReached(
+        piece_id="p-1",
+        dossier_id="d-1",
+        echeance=Echeance.DELAI_PAIEMENT_DEPASSE,
+        due_at=utcnow(),
+        penalites=penalties(Decimal("1200.50"), date(2026, 1, 31), date(2026, 1, 31), Decimal("2.15")),
+    ),
+    LatePaymentPenalties(
+        piece_id="p-1",
+        dossier_id="d-1",
+        due_at=utcnow(),
+        paid_at=utcnow(),
+        penalites=penalties(Decimal("1200.50"), date(2026, 1, 31), date(2026, 3, 2), Decimal("2.15")),
+    ),
 ]
 
 
@@ -97,6 +113,20 @@ def test_round_trip(payload):
     parsed = parse_event(event.to_bytes())
     assert parsed == event and type(parsed.data) is type(payload)
     assert parsed.specversion == "1.0" and parsed.datacontenttype == "application/json"
+
+
+def test_penalties_travel_as_strings():
+    late = SAMPLES[-1]
+    document = json.loads(make_event(late, source="/t", subject="d-1").to_bytes())["data"]["penalites"]
+    assert document == {
+        "base": "1200.50",
+        "taux_bce": "2.15",
+        "taux": "10.15",
+        "jours_retard": 30,
+        "interets": "10.02",
+        "indemnite_forfaitaire": "40.00",
+        "total": "50.02",
+    }
 
 
 def test_amounts_travel_as_strings_with_two_decimals():

@@ -1,15 +1,13 @@
 """The circuit's state machine, association table and access rules: pure, no I/O."""
 
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from contracts import CategorieEntite, Echeance, Profil, Role, Statut
+from contracts import Echeance, Profil, Role, Statut
 from deposit.domain import circuit
 from deposit.domain.access import Habilitation, Principal
 from deposit.domain.circuit import FOLLOWS, TRANSITIONS, Action, check_follow, check_motif, transition_for
 from deposit.domain.errors import Refusal
-from deposit.domain.payment import payment_deadline
 from tests.support.snapshots import DESTINATAIRE, FOURNISSEUR, MOA, MOE, VALIDEUR, snapshot
 
 S = Statut
@@ -190,39 +188,3 @@ def test_access_rules():
 
 
 # ---- délai global de paiement ------------------------------------------------------------------------
-
-T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    "categorie, days",
-    [
-        (CategorieEntite.ETAT, 30),
-        (CategorieEntite.COLLECTIVITE_TERRITORIALE, 30),
-        (CategorieEntite.ETABLISSEMENT_SANTE, 50),
-        (CategorieEntite.ENTREPRISE_PUBLIQUE, 60),
-        (None, 30),
-    ],
-)
-def test_payment_deadline_by_category(categorie, days):
-    history = [(S.DEPOSEE, T0 - timedelta(minutes=1)), (S.MISE_A_DISPOSITION_MOE, T0)]
-    figures = payment_deadline(history, categorie, date(2026, 1, 20))
-    assert figures.delai_jours == days and figures.debut == T0
-    assert figures.echeance == (T0 + timedelta(days=days)).date()
-    assert figures.jours_restants == days - 10 and not figures.en_retard
-
-
-def test_payment_deadline_late_paid_and_interrupted_once():
-    start = [(S.MISE_A_DISPOSITION_MOE, T0)]
-    late = payment_deadline(start, None, date(2026, 3, 1))
-    assert late.en_retard and late.jours_restants < 0
-    paid = payment_deadline([*start, (S.MISE_EN_PAIEMENT, T0 + timedelta(days=20))], None, date(2026, 3, 1))
-    assert not paid.en_retard and paid.jours_restants is None
-    suspended = [*start, (S.SUSPENDUE, T0 + timedelta(days=25))]
-    waiting = payment_deadline(suspended, None, date(2026, 3, 1))
-    assert waiting.interrompu_le == T0 + timedelta(days=25) and not waiting.en_retard and waiting.jours_restants is None
-    completed_at = T0 + timedelta(days=40)
-    resumed = payment_deadline([*suspended, (S.COMPLETEE, completed_at)], None, date(2026, 3, 1))
-    assert resumed.debut == completed_at and resumed.echeance == (completed_at + timedelta(days=30)).date()
-    again = [*suspended, (S.COMPLETEE, completed_at), (S.SUSPENDUE, completed_at + timedelta(days=5))]
-    assert payment_deadline(again, None, date(2026, 3, 1)).debut == completed_at  # interrupted once only

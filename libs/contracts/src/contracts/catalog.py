@@ -12,7 +12,14 @@ from pydantic import BaseModel, ValidationError
 
 from contracts import topics
 from contracts.envelope import Envelope
-from contracts.events import DeadlineReached, PieceRouted, PieceStatusChanged, PieceSubmitted, StructureUpserted
+from contracts.events import (
+    DeadlineReached,
+    LatePaymentPenalties,
+    PieceRouted,
+    PieceStatusChanged,
+    PieceSubmitted,
+    StructureUpserted,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,7 @@ CATALOG: tuple[EventSpec, ...] = (
     EventSpec("fr.travaux.piece.status-changed.v1", PieceStatusChanged, topics.PIECES_STATUS),
     EventSpec("fr.travaux.structure.upserted.v1", StructureUpserted, topics.STRUCTURES),
     EventSpec("fr.travaux.deadline.reached.v1", DeadlineReached, topics.DEADLINES),
+    EventSpec("fr.travaux.payment.penalties.v1", LatePaymentPenalties, topics.DEADLINES),
 )
 
 _BY_TYPE = {spec.type: spec for spec in CATALOG}

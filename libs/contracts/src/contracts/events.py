@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from contracts.billing import FormatDepot, ModeReglement, TypeTva
 from contracts.cadres import Cadre
 from contracts.directory import CategorieEntite, PresenceMoa, Profil
-from contracts.money import Montant
+from contracts.money import Montant, Taux
 from contracts.roles import Role
 from contracts.siret import Siret
 from contracts.statuses import Statut
@@ -154,6 +154,19 @@ class Echeance(StrEnum):
     DELAI_PAIEMENT_DEPASSE = "DELAI_PAIEMENT_DEPASSE"  # délai global de paiement over
 
 
+class Penalites(_Payload):
+    """What a late payment costs the public buyer (CCP L2192-13, R2192-31, D2192-35): interest at the ECB
+    main refinancing rate + 8 points, pro rata temporis on the amount paid late, and a €40 indemnity."""
+
+    base: Montant = Field(description="Amount paid late (montant à payer of the payable pièce)")
+    taux_bce: Taux = Field(description="ECB main refinancing rate in force, in %")
+    taux: Taux = Field(description="Late-payment interest rate: taux_bce + 8 points, in %")
+    jours_retard: int = Field(ge=0, description="Days between the due date and the payment (0 on the due date)")
+    interets: Montant = Field(description="base × taux × jours_retard / 365, rounded to the cent")
+    indemnite_forfaitaire: Montant = Field(description="Flat recovery indemnity, €40")
+    total: Montant
+
+
 class DeadlineReached(_Payload):
     """A legal deadline on a pièce was reached (published by routing, which owns time)."""
 
@@ -162,3 +175,17 @@ class DeadlineReached(_Payload):
     echeance: Echeance
     due_at: AwareDatetime
     detail: str | None = None
+    penalites: Penalites | None = Field(
+        default=None, description="DELAI_PAIEMENT_DEPASSE only: the rate and indemnity now owed"
+    )
+
+
+class LatePaymentPenalties(_Payload):
+    """A dossier was put in payment after its délai global de paiement: the interest and indemnity due
+    (to be paid within 45 days, CCP R2192-36). Published by routing."""
+
+    piece_id: str = Field(description="The pièce put in payment")
+    dossier_id: str
+    due_at: AwareDatetime
+    paid_at: AwareDatetime
+    penalites: Penalites

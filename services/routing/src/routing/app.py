@@ -1,18 +1,34 @@
-"""The faust-streaming application: consumes submitted pièces, publishes routing decisions.
+"""The faust-streaming application: routes submitted pièces with the directory's parameters, and owns time.
 
-``at_least_once``: offsets are committed after the decision is produced (faust flushes its producer
-before committing). A re-delivered submission yields the same decision event id, which the deposit
-service drops as a duplicate.
+- ``route_pieces`` consumes ``travaux.pieces.submitted`` and publishes one decision per submission on
+  ``travaux.pieces.routed``: the recipient and status, or a routing error the issuer can fix.
+- ``watch_deadlines`` consumes ``travaux.pieces.status`` and keeps, per dossier in MongoDB, the facts the
+  legal deadlines are computed from; ``sweep_deadlines`` publishes each deadline on ``travaux.deadlines``
+  once it falls due by the business clock (``messaging.clock``).
+- ``structures``: the directory, a GlobalTable over ``travaux.structures`` (``routing.directory``).
+
+``at_least_once``: offsets are committed after the work is done. A re-delivered submission yields the
+same decision event id; a re-delivered status event is recorded once (by event id); a deadline
+published twice (a crash between publishing and remembering it) keeps its id. Consumers drop the
+duplicates: exactly once in effect.
 """
 
+import asyncio
 import logging
+import uuid
+from datetime import timedelta
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from contracts import (
+    CategorieEntite,
     ContractError,
+    DeadlineReached,
+    LatePaymentPenalties,
     PieceRouted,
+    PieceSnapshot,
+    PieceStatusChanged,
     PieceSubmitted,
     Recipient,
     Statut,
@@ -21,14 +37,25 @@ from contracts import (
     parse_event,
     topics,
 )
-from routing.domain.routes import Route, decide
+from messaging.clock import Clock
+from messaging.mongo import make_client
+from routing.adapters.deadline_store import DeadlineStore
+from routing.directory import DirectoryView, structures_table
+from routing.domain.deadlines import Deadline, Fact, Planned, due_now
+from routing.domain.routes import Route, RoutingError, decide
 from routing.settings import RoutingSettings
 
 SOURCE = "/travaux/routing"
+DEADLINE_IDS = uuid.UUID("5b0c1c4e-5d1f-4c55-9a59-4c1f4f3b7a10")  # namespace of deadline event ids
+LEASE = timedelta(seconds=60)
+GRACE_STEP = 0.25
 log = logging.getLogger(__name__)
 settings = RoutingSettings()
+clock = Clock()
 
 DECISIONS = Counter("routing_decisions_total", "Routing decisions", ["cadre", "outcome"])
+ROUTING_ERRORS = Counter("routing_errors_total", "Routing errors by reason", ["code"])
+DEADLINES = Counter("routing_deadlines_published_total", "Deadlines and penalties published", ["echeance"])
 DEAD_LETTERED = Counter("events_dead_lettered_total", "Events sent to a dead-letter topic", ["consumer", "code"])
 
 app = faust.App(
@@ -50,10 +77,20 @@ app = faust.App(
 
 _RAW = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
 submitted_topic = app.topic(topics.PIECES_SUBMITTED, **_RAW)
+status_topic = app.topic(topics.PIECES_STATUS, **_RAW)
 routed_topic = app.topic(topics.PIECES_ROUTED, **_RAW)
-submitted_dlt = app.topic(topics.dead_letter(topics.PIECES_SUBMITTED), **_RAW)
+structures = structures_table(app, settings.topic_partitions)
+directory = DirectoryView(structures)
 
-_state = {"assigned": False}
+_state: dict[str, object] = {"assigned": False, "store": None}
+
+
+def deadline_store() -> DeadlineStore:
+    """The store, created on first use inside the worker's event loop."""
+    if _state["store"] is None:
+        database = make_client(settings.mongodb_uri)[settings.routing_database]
+        _state["store"] = DeadlineStore(database, settings.ecb_main_refinancing_rate)
+    return _state["store"]  # type: ignore[return-value]
 
 
 @app.on_partitions_assigned.connect
@@ -61,14 +98,37 @@ async def _on_assigned(app: faust.App, assigned: set, **kwargs: object) -> None:
     _state["assigned"] = True
 
 
-def decision_for(submitted: PieceSubmitted, submitted_id: str) -> PieceRouted:
+@app.task
+async def _prepare() -> None:
+    await deadline_store().ensure_indexes()
+
+
+# ---- routing ---------------------------------------------------------------------------------------
+
+
+async def patient_decision(submitted: PieceSubmitted) -> Route | RoutingError:
+    """``decide``, given the directory a few seconds to catch up when it does not know a structure yet: the
+    deposit service checked the structures exist, so an unknown one is most often one just created whose
+    record is still on its way (``DIRECTORY_GRACE_SECONDS``)."""
+    outcome = decide(submitted.piece, submitted.reason, directory)
+    waited = 0.0
+    while isinstance(outcome, RoutingError) and outcome.code == "structure_inconnue":
+        if waited >= settings.directory_grace_seconds:
+            break
+        await asyncio.sleep(GRACE_STEP)
+        waited += GRACE_STEP
+        outcome = decide(submitted.piece, submitted.reason, directory)
+    return outcome
+
+
+def decision_for(submitted: PieceSubmitted, submitted_id: str, outcome: Route | RoutingError) -> PieceRouted:
     piece = submitted.piece
-    outcome = decide(piece, submitted.reason)
     about = {"piece_id": piece.piece_id, "dossier_id": piece.dossier_id, "submitted_event_id": submitted_id}
     if isinstance(outcome, Route):
         DECISIONS.labels(piece.cadre.value, "routed").inc()
         return PieceRouted(**about, statut=outcome.statut, recipient=Recipient(role=outcome.role, siret=outcome.siret))
     DECISIONS.labels(piece.cadre.value, "error").inc()
+    ROUTING_ERRORS.labels(outcome.code).inc()
     return PieceRouted(**about, statut=Statut.ERREUR_ACHEMINEMENT, error_code=outcome.code, error_detail=outcome.detail)
 
 
@@ -82,10 +142,13 @@ async def dead_letter(message: faust.types.Message, code: str, reason: str) -> N
         code,
         reason,
     )
-    await submitted_dlt.send(
-        key=message.key,
-        value=message.value,
-        headers={
+    await app.producer.send_and_wait(
+        topics.dead_letter(message.topic),
+        message.key,
+        message.value,
+        None,
+        None,
+        {
             topics.DLT_CODE: code.encode(),
             topics.DLT_REASON: reason[:2000].encode(),
             topics.DLT_SOURCE_TOPIC: message.topic.encode(),
@@ -96,24 +159,108 @@ async def dead_letter(message: faust.types.Message, code: str, reason: str) -> N
     )
 
 
+async def parsed(event: faust.types.EventT, expected: type) -> object | None:
+    """The event's typed envelope, or None once it went to the dead letters saying why."""
+    try:
+        envelope = parse_event(event.value)
+    except ContractError as exc:
+        await dead_letter(event.message, exc.code, exc.reason)
+        return None
+    if not isinstance(envelope.data, expected):
+        await dead_letter(event.message, "unexpected_type", f"{envelope.type} does not belong on {event.message.topic}")
+        return None
+    return envelope
+
+
 @app.agent(submitted_topic)
 async def route_pieces(stream: faust.StreamT) -> None:
     async for event in stream.events():
-        try:
-            envelope = parse_event(event.value)
-        except ContractError as exc:
-            await dead_letter(event.message, exc.code, exc.reason)
+        envelope = await parsed(event, PieceSubmitted)
+        if envelope is None:
             continue
-        if not isinstance(envelope.data, PieceSubmitted):
-            await dead_letter(
-                event.message, "unexpected_type", f"{envelope.type} does not belong on {topics.PIECES_SUBMITTED}"
-            )
-            continue
-        decision = decision_for(envelope.data, str(envelope.id))
+        decision = decision_for(envelope.data, str(envelope.id), await patient_decision(envelope.data))
         routed = make_event(
             decision, source=SOURCE, subject=decision.dossier_id, event_id=new_event_id(envelope.id, "routed")
         )
         await routed_topic.send(key=routed.key, value=routed.to_bytes())
+
+
+# ---- time ------------------------------------------------------------------------------------------
+
+
+def categorie_of(piece: PieceSnapshot) -> CategorieEntite | None:
+    """The category that sets the délai de paiement: the destinataire's, else the MOA's."""
+    for siret in (piece.destinataire, piece.moa):
+        structure = directory(siret) if siret else None
+        if structure is not None and structure.categorie is not None:
+            return structure.categorie
+    return None
+
+
+@app.agent(status_topic)
+async def watch_deadlines(stream: faust.StreamT) -> None:
+    async for event in stream.events():
+        envelope = await parsed(event, PieceStatusChanged)
+        if envelope is None:
+            continue
+        changed: PieceStatusChanged = envelope.data
+        piece = changed.piece
+        fact = Fact(
+            str(envelope.id), piece.piece_id, piece.cadre, changed.statut, changed.changed_at, piece.montant_a_payer
+        )
+        await deadline_store().record(piece.dossier_id, fact, categorie_of(piece))
+
+
+def deadline_event(dossier_id: str, item: Planned):
+    payload = (
+        DeadlineReached(
+            piece_id=item.piece_id,
+            dossier_id=dossier_id,
+            echeance=item.echeance,
+            due_at=item.due_at,
+            detail=item.detail,
+            penalites=item.penalites,
+        )
+        if isinstance(item, Deadline)
+        else LatePaymentPenalties(
+            piece_id=item.piece_id,
+            dossier_id=dossier_id,
+            due_at=item.due_at,
+            paid_at=item.paid_at,
+            penalites=item.penalites,
+        )
+    )
+    event_id = uuid.uuid5(DEADLINE_IDS, f"{dossier_id}/{item.key}")
+    return make_event(payload, source=SOURCE, subject=dossier_id, event_id=event_id)
+
+
+async def sweep() -> int:
+    """Publish what is due by the business clock, dossier by dossier; returns how many were published."""
+    store, now, published = deadline_store(), clock.now(), 0
+    for _ in range(settings.deadline_sweep_batch):
+        state = await store.claim_due(now, LEASE)
+        if state is None:
+            break
+        items = due_now(state.plan(settings.ecb_main_refinancing_rate), state.fired, now)
+        for item in items:
+            event = deadline_event(state.dossier_id, item)
+            await app.producer.send_and_wait(topics.DEADLINES, event.key, event.to_bytes(), None, None, None)
+            DEADLINES.labels(getattr(item, "echeance", "PENALITES")).inc()
+            log.info("deadline %s published for dossier %s (due %s)", item.key, state.dossier_id, item.due_at)
+        await store.mark_fired(state.dossier_id, [item.key for item in items])
+        published += len(items)
+    return published
+
+
+@app.timer(interval=settings.deadline_sweep_seconds)
+async def sweep_deadlines() -> None:
+    try:
+        await sweep()
+    except Exception:  # a sweep that fails leaves its leases to expire; the next one retries
+        log.exception("deadline sweep failed; retrying at the next tick")
+
+
+# ---- HTTP ------------------------------------------------------------------------------------------
 
 
 @app.page("/health/live")
@@ -123,7 +270,7 @@ async def live(web: faust.web.Web, request: faust.web.Request) -> faust.web.Resp
 
 @app.page("/health/ready")
 async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
-    ok = _state["assigned"] and not app.rebalancing
+    ok = bool(_state["assigned"]) and not app.rebalancing
     return web.json(
         {"status": "ok" if ok else "unavailable", "checks": {"assigned": _state["assigned"]}}, status=200 if ok else 503
     )
@@ -132,3 +279,55 @@ async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Res
 @app.page("/metrics")
 async def metrics(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
     return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+@app.page("/v1/structures/{siret}")
+async def structure_view(web: faust.web.Web, request: faust.web.Request, siret: str) -> faust.web.Response:
+    """The structure as routing knows it now (ops: has a directory change reached routing yet?)."""
+    structure = directory(siret)
+    if structure is None:
+        return web.json({"type": "about:blank", "code": "structure_inconnue", "status": 404}, status=404)
+    return web.json(structure.model_dump(mode="json"))
+
+
+@app.page("/v1/dossiers/{dossier_id}/echeances")
+async def dossier_deadlines(web: faust.web.Web, request: faust.web.Request, dossier_id: str) -> faust.web.Response:
+    """The deadlines running on a dossier and those already published."""
+    state = await deadline_store().get(dossier_id)
+    if state is None:
+        return web.json({"type": "about:blank", "code": "dossier_inconnu", "status": 404}, status=404)
+    planned = state.plan(settings.ecb_main_refinancing_rate)
+    return web.json(
+        {
+            "dossier_id": dossier_id,
+            "categorie": state.categorie,
+            "echeances": [
+                {
+                    "cle": item.key,
+                    "echeance": getattr(item, "echeance", "PENALITES"),
+                    "piece_id": item.piece_id,
+                    "due_at": (item.due_at if isinstance(item, Deadline) else item.paid_at).isoformat(),
+                    "publiee": item.key in state.fired,
+                    "penalites": item.penalites.model_dump(mode="json") if item.penalites else None,
+                }
+                for item in planned
+            ],
+            "publiees": sorted(state.fired),
+        }
+    )
+
+
+if settings.clock_control:
+
+    @app.page("/admin/clock")
+    class ClockControl(faust.web.View):
+        """Move the business clock (``{"offset_seconds": N}``) and sweep at once. Tests and catch-up only."""
+
+        async def get(self, request: faust.web.Request) -> faust.web.Response:
+            return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
+
+        async def post(self, request: faust.web.Request) -> faust.web.Response:
+            body = await request.json()
+            clock.set_offset(timedelta(seconds=float(body["offset_seconds"])))
+            published = await sweep()
+            return self.json({"now": clock.now().isoformat(), "published": published})

@@ -6,7 +6,7 @@ strings) plus:
 - ``document`` (the PDF's metadata, with ``attachments``), ``historique`` (list of history entries);
 - ``parties``: SIRETs of every party of its dossier (who may read it), kept in step across the dossier;
 - ``attente``: ``{role, siret, action}`` of whoever must act now, or None (the synthèse reads it);
-- ``echeances``: legal deadlines reached on it (tacit procedures);
+- ``echeances``: legal deadlines reached on it (also kept on its dossier, which tacit procedures read);
 - ``motif`` / ``commentaire`` of the last refusal, suspension or rejection; ``updated_at``.
 """
 
@@ -166,9 +166,31 @@ class PieceStore:
             {"_id": piece_id}, {"$push": {"document.attachments": {"$each": stored}}}, session=session
         )
 
-    async def add_deadline(self, piece_id: str, echeance: Echeance, session: AsyncClientSession) -> bool:
+    async def add_deadline(
+        self, piece_id: str, dossier_id: str, echeance: Echeance, session: AsyncClientSession
+    ) -> bool:
+        """Record a legal deadline reached on the pièce, and on its dossier (a tacit procedure opens for the
+        dossier: the décompte général not notified in time stays so after the MOE filed its A17)."""
         result = await self.pieces.update_one(
-            {"_id": piece_id}, {"$addToSet": {"echeances": echeance.value}}, session=session
+            {"_id": piece_id, "dossier_id": dossier_id}, {"$addToSet": {"echeances": echeance.value}}, session=session
+        )
+        if result.matched_count != 1:
+            return False
+        await self.dossiers.update_one(
+            {"_id": dossier_id}, {"$addToSet": {"echeances": echeance.value}}, session=session
+        )
+        return True
+
+    async def dossier_deadlines(
+        self, dossier_id: str, session: AsyncClientSession | None = None
+    ) -> frozenset[Echeance]:
+        dossier = await self.dossiers.find_one({"_id": dossier_id}, {"echeances": 1}, session=session)
+        return frozenset(Echeance(e) for e in (dossier or {}).get("echeances", []))
+
+    async def set_penalties(self, dossier_id: str, penalites: dict[str, Any], session: AsyncClientSession) -> bool:
+        """The late-payment penalties routing computed when the dossier was put in payment after its délai."""
+        result = await self.dossiers.update_one(
+            {"_id": dossier_id}, {"$set": {"penalites": penalites}}, session=session
         )
         return result.matched_count == 1
 
@@ -181,7 +203,3 @@ def snapshot_of(record: dict[str, Any]) -> PieceSnapshot:
     data = dict(record)
     data["piece_id"] = data.pop("_id")
     return PieceSnapshot.model_validate(data)
-
-
-def deadlines_of(record: dict[str, Any]) -> frozenset[Echeance]:
-    return frozenset(Echeance(e) for e in record.get("echeances", []))

@@ -4,7 +4,18 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import Cadre, Echeance, ExpectedAction, FormatDepot, ModeReglement, PieceSnapshot, Siret, Statut, TypeTva
+from contracts import (
+    Cadre,
+    Echeance,
+    ExpectedAction,
+    FormatDepot,
+    ModeReglement,
+    Penalites,
+    PieceSnapshot,
+    Siret,
+    Statut,
+    TypeTva,
+)
 from contracts.money import Montant
 
 
@@ -89,16 +100,31 @@ class PieceView(PieceSnapshot):
     actions_possibles: list[PossibleAction] = []
 
 
+class LatePaymentFigures(Penalites):
+    """Late-payment penalties of the dossier (CCP L2192-13, R2192-31, D2192-35), as routing computed them."""
+
+    piece_id: str = Field(description="The pièce put in payment")
+    due_at: datetime
+    paid_at: datetime
+
+
 class PaymentDeadlineView(BaseModel):
     """Délai global de paiement (CCP R2192-10 ff.): 30, 50 or 60 days by the destinataire's category."""
 
     delai_jours: int
-    debut: datetime | None = Field(description="Mise à disposition of the first pièce (MOE, else MOA or destinataire)")
+    periode_jours: int = Field(description="The running period: delai_jours, or what was left at the interruption")
+    debut: datetime | None = Field(
+        description="Mise à disposition of the first pièce (MOE, else MOA or destinataire); after an "
+        "interruption, the completion that started the new period"
+    )
     echeance: date | None
     interrompu_le: datetime | None = Field(description="Suspension that interrupted the délai (once)")
     mis_en_paiement_le: datetime | None
     jours_restants: int | None = Field(description="Negative when late; None before the start or once paid")
     en_retard: bool
+    penalites: LatePaymentFigures | None = Field(
+        default=None, description="Interest and indemnity owed, once put in payment after the due date (routing)"
+    )
 
 
 class DossierView(BaseModel):

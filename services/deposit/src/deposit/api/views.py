@@ -5,10 +5,10 @@ from datetime import date
 from typing import Any
 
 from contracts import CategorieEntite, Statut, info, libelle
+from contracts.payment_terms import payment_deadline
 from deposit.adapters.pieces import snapshot_of
 from deposit.api.models import DocumentInfo, DossierView, HistoryItem, PaymentDeadlineView, PieceView
 from deposit.domain.circuit import allowed_actions
-from deposit.domain.payment import payment_deadline
 
 
 def piece_view(record: dict[str, Any]) -> PieceView:
@@ -59,6 +59,8 @@ def dossier_view(
         parties=dossier["parties"],
         ouvert_le=dossier["ouvert_le"],
         derniere_activite=dossier["derniere_activite"],
-        delai_paiement=PaymentDeadlineView(**asdict(payment_deadline(history, categorie, today))),
+        delai_paiement=PaymentDeadlineView(
+            **asdict(payment_deadline(history, categorie, today)), penalites=dossier.get("penalites")
+        ),
         pieces=[piece_view(p) for p in pieces],
     )

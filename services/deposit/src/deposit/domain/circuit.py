@@ -53,7 +53,9 @@ _HOLDER: dict[Statut, Role | str] = {
 }
 
 # Statuses in which a pièce waits for routing's decision.
-AWAITING_ROUTING = frozenset({S.DEPOSEE, S.COMPLETEE, S.EN_COURS_ACHEMINEMENT, S.VALIDEE_1, S.REFUSEE_1})
+AWAITING_ROUTING = frozenset(
+    {S.DEPOSEE, S.COMPLETEE, S.EN_COURS_ACHEMINEMENT, S.VALIDEE_1, S.REFUSEE_1, S.ABSENCE_VALIDATION_1_HORS_DELAI}
+)
 
 # The pièce's field naming the structure that plays each role.
 _PARTY_FIELD: dict[Role, str] = {
@@ -227,6 +229,37 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(A.REFUSER_VALIDATION, {S.A_VALIDER_1}, Role.VALIDEUR, S.REFUSEE_1, cadres=frozenset({C.A13, C.A14}), motif_required=True),
 )
 # fmt: on
+
+
+@dataclass(frozen=True, slots=True)
+class Lapse:
+    """A deadline that moves the pièce by itself: from ``origin`` to ``target`` when ``echeance`` is reached."""
+
+    echeance: Echeance
+    origin: Statut
+    target: Statut
+    comment: str
+    resubmit: bool
+
+
+# The titulaire's silence for 15 days is a tacit acceptance: the A10 goes on to the MOE (§2.4).
+LAPSES: dict[Echeance, Lapse] = {
+    Echeance.VALIDATION_HORS_DELAI: Lapse(
+        Echeance.VALIDATION_HORS_DELAI,
+        S.A_VALIDER_1,
+        S.ABSENCE_VALIDATION_1_HORS_DELAI,
+        "Pas de réponse du titulaire dans les 15 jours : acceptation tacite, transmise à la MOE.",
+        resubmit=True,
+    ),
+}
+
+
+def lapse_for(piece: PieceSnapshot, echeance: Echeance) -> Lapse | None:
+    """The change a reached deadline makes to the pièce, or None (it only opens a tacit procedure, or the
+    pièce moved on before it was reached)."""
+    lapse = LAPSES.get(echeance)
+    return lapse if lapse is not None and piece.statut is lapse.origin else None
+
 
 # Statuses ``traiter`` may set, in the order the service financier sets them.
 TRAITEMENT_STATUTS = (S.SERVICE_FAIT, S.MANDATEE, S.MISE_EN_PAIEMENT, S.A_RECYCLER)

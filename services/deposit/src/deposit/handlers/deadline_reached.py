@@ -1,10 +1,18 @@
-"""A legal deadline was reached on a pièce (routing owns time): record it, so the tacit procedure it
-opens (A22, A23, A24, A25) is accepted from now on. Idempotent: the deadline is a set member."""
+"""A legal deadline was reached on a pièce (routing owns time): record it on the pièce and its dossier,
+so the tacit procedure it opens (A22, A23, A24, A25) is accepted from now on; and when the deadline
+moves the pièce by itself (the titulaire's 15 days of silence on an A10), move it and send it back to
+routing. One transaction with the event id: a re-delivered deadline changes nothing."""
 
 from typing import Any
 
-from contracts import DeadlineReached, Envelope
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import DeadlineReached, Envelope, SubmissionReason, utcnow
+from deposit.adapters.pieces import snapshot_of
 from deposit.bootstrap import DepositContext
+from deposit.domain.circuit import lapse_for
+from deposit.domain.piece import change_status
+from deposit.usecases.status_events import record_change
 from messaging.consumer import PermanentError
 from messaging.mongo import in_transaction
 
@@ -12,8 +20,19 @@ from messaging.mongo import in_transaction
 async def on_deadline_reached(ctx: DepositContext, envelope: Envelope[Any]) -> None:
     reached: DeadlineReached = envelope.data
 
-    async def work(session) -> None:
-        if not await ctx.pieces.add_deadline(reached.piece_id, reached.echeance, session):
+    async def work(session: AsyncClientSession) -> bool:
+        if not await ctx.processed.claim(str(envelope.id), session):
+            return False
+        if not await ctx.pieces.add_deadline(reached.piece_id, reached.dossier_id, reached.echeance, session):
             raise PermanentError("piece_inconnue", f"deadline {reached.echeance} for unknown pièce {reached.piece_id}")
+        record = await ctx.pieces.get(reached.piece_id, session)
+        lapse = lapse_for(snapshot_of(record), reached.echeance)
+        if lapse is None:
+            return False
+        change = change_status(snapshot_of(record), lapse.target, utcnow(), comment=lapse.comment, action="delai_echu")
+        resubmit = SubmissionReason.VALIDATION if lapse.resubmit else None
+        await record_change(ctx, change, session, cause=envelope.id, resubmit=resubmit)
+        return True
 
-    await in_transaction(ctx.client, work)
+    if await in_transaction(ctx.client, work):
+        ctx.outbox.notify()

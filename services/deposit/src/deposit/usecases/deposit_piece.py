@@ -19,7 +19,7 @@ from contracts import (
     utcnow,
 )
 from deposit.adapters.idempotency import fingerprint
-from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, deadlines_of, parties_of, snapshot_of
+from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, snapshot_of
 from deposit.api.models import PieceInput
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain import deposit_rules as rules
@@ -158,13 +158,13 @@ def _validate(piece: PieceInput, cadre: Cadre, parties: dict, today: date) -> Pi
     return piece.model_copy(update={"montant_a_payer": a_payer})
 
 
-async def _previous(ctx: DepositContext, caller: Principal, piece_id: str) -> tuple[dict, PieceSnapshot]:
+async def _previous(ctx: DepositContext, caller: Principal, piece_id: str) -> PieceSnapshot:
     record = await ctx.pieces.get(piece_id)
     if record is None or not caller.can_read(record["parties"], record.get("code_service")):
         raise Refusal(
             "piece_precedente_inconnue", "Pièce précédente inconnue", f"Aucune pièce {piece_id} visible.", 404
         )
-    return record, snapshot_of(record)
+    return snapshot_of(record)
 
 
 def _check_depositor(caller: Principal, cadre: Cadre, parties: dict) -> str:
@@ -204,8 +204,8 @@ async def deposit_piece(
     rules.check_cadre(cadre, following)
     previous = None
     if following:
-        previous_record, previous = await _previous(ctx, caller, piece.piece_precedente_id)
-        check_follow(previous, cadre, deadlines_of(previous_record))
+        previous = await _previous(ctx, caller, piece.piece_precedente_id)
+        check_follow(previous, cadre, await ctx.pieces.dossier_deadlines(previous.dossier_id))
     parties = _merge_with_previous(piece, previous)
     now = utcnow()
     piece = _validate(piece, cadre, parties, now.date())
@@ -253,7 +253,9 @@ async def deposit_piece(
         if previous is not None:
             # Re-read inside the transaction: of two deposits on the same pièce, exactly one wins.
             fresh = await ctx.pieces.get(previous.piece_id, session)
-            rule = check_follow(snapshot_of(fresh), cadre, deadlines_of(fresh))
+            rule = check_follow(
+                snapshot_of(fresh), cadre, await ctx.pieces.dossier_deadlines(previous.dossier_id, session)
+            )
             change = change_status(
                 snapshot_of(fresh),
                 rule.previous_becomes,

@@ -1,12 +1,28 @@
-"""Who receives a submitted pièce, and in which status. Pure: a function of the pièce and why it was
-submitted. Structure parameters (présence MOA, code service / engagement obligatoire) join in with the
-directory view (issue 4)."""
+"""Who receives a submitted pièce, and in which status. Pure: a function of the pièce, why it was submitted
+and the directory's view of the structures it names (domain-reference §1.5 parameters, §2.7 présence MOA).
 
+Once the cadre's route gives the recipient, its structure is checked; the first failing rule is the
+routing error, with a stable code and a French detail telling the issuer what to fix:
+
+1. The recipient is a known, active structure of the directory.
+2. A MOA-bound cadre (A5, A15, A17, A22) goes to a public structure « avec MOA » or « exclusivement MOA »:
+   only a public structure can be MOA, and a « sans MOA » one only receives payable pièces.
+3. A payable cadre (A6, A8, A16, A19, A23, A24, A25) goes to a public destinataire. A MOA « avec MOA » is
+   its own destinataire (also when the pièce names none); a MOA « exclusivement MOA » handles works pièces
+   only, and its payable pièces go to a distinct structure « sans MOA ».
+4. The structure owning the pièce's code service and numéro d'engagement (the MOA or the destinataire, the
+   public recipient) imposes its parameters: a known, active service; code service, numéro d'engagement
+   (structure- or service-level) or one of both mandatory. Routes to the MOE, fournisseur or valideur skip it.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from contracts import Cadre, PieceSnapshot, Role, Statut, SubmissionReason
+from contracts import Cadre, PieceSnapshot, PresenceMoa, Role, Service, Statut, Structure, SubmissionReason
 
-C, S = Cadre, Statut
+C, S, P = Cadre, Statut, PresenceMoa
+
+Directory = Callable[[str], Structure | None]  # SIRET → the structure, None when unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,19 +56,134 @@ _ROUTES: dict[Cadre, tuple[Statut, Role, str]] = {
 # After the valideur answered (or let the delay pass), a sous-traitant's or cotraitant's pièce goes to the MOE.
 _AFTER_VALIDATION: dict[Cadre, tuple[Statut, Role, str]] = dict.fromkeys((C.A10, C.A13, C.A14), _TO_MOE)
 
-_LABELS = {"moe": "la MOE", "moa": "la MOA", "fournisseur": "le fournisseur", "destinataire": "le destinataire",
-           "valideur": "le valideur"}  # fmt: skip
+# field → (as subject, after « de »)
+_LABELS = {"moe": ("la MOE", "de la MOE"), "moa": ("la MOA", "de la MOA"), "fournisseur": ("le fournisseur", "du fournisseur"),
+           "destinataire": ("le destinataire", "du destinataire"), "valideur": ("le valideur", "du valideur")}  # fmt: skip
+_ABSENT_HINTS = {"destinataire": " (seule une MOA « structure avec MOA » reçoit elle-même les pièces payables)"}
+
+_PRESENCE = {P.AUCUNE: "« — Aucun — » (présence MOA non renseignée)", P.SANS_MOA: "« sans MOA »",
+             P.AVEC_MOA: "« avec MOA »", P.EXCLUSIVEMENT_MOA: "« exclusivement MOA »"}  # fmt: skip
+_ACTS_AS_MOA = frozenset({P.AVEC_MOA, P.EXCLUSIVEMENT_MOA})
+_OWN_DESTINATAIRE = frozenset({P.AVEC_MOA})  # MOA and service financier in one SIRET
+_WORKS_ONLY = frozenset({P.EXCLUSIVEMENT_MOA})  # never a destinataire of payable pièces
+# présence of the pièce's MOA → présences its (distinct) destinataire may have; any other MOA leaves it free
+_DESTINATAIRE_OF_MOA = {P.EXCLUSIVEMENT_MOA: frozenset({P.SANS_MOA})}
 
 
-def decide(piece: PieceSnapshot, reason: SubmissionReason = SubmissionReason.DEPOT) -> Route | RoutingError:
-    table = _AFTER_VALIDATION if reason is SubmissionReason.VALIDATION else _ROUTES
-    rule = table.get(piece.cadre)
-    if rule is None:
-        return RoutingError("cadre_non_route", f"aucune route définie pour le cadre {piece.cadre}")
-    statut, role, field = rule
+@dataclass(frozen=True, slots=True)
+class _Case:
+    """A route found for a pièce, with the directory's view of its recipient and of the pièce's MOA."""
+
+    piece: PieceSnapshot
+    field: str
+    recipient: Structure
+    moa: Structure | None
+
+    @property
+    def service(self) -> Service | None:
+        return next((s for s in self.recipient.services if s.code == self.piece.code_service), None)
+
+    @property
+    def own_destinataire(self) -> bool:
+        return self.recipient.siret == self.piece.moa
+
+    @property
+    def moa_presence(self) -> PresenceMoa | None:
+        return self.moa.presence_moa if self.moa else None
+
+    def wording(self) -> dict[str, str]:
+        moa = f"la MOA {self.moa.siret} ({self.moa.nom})" if self.moa else "la MOA"
+        who = f"{_LABELS[self.field][0]} {self.recipient.siret} ({self.recipient.nom})"
+        presence = _PRESENCE[self.recipient.presence_moa]
+        return dict(who=who, moa=moa, presence=presence, code=self.piece.code_service or "", cadre=self.piece.cadre)
+
+
+# (code, fails when, detail): the first failing rule is the routing error.
+_Rule = tuple[str, Callable[[_Case], bool], str]
+
+_RECIPIENT: tuple[_Rule, ...] = (
+    ("structure_inactive", lambda c: not c.recipient.active,
+     "{who} : structure inactive dans l'annuaire ; indiquez une structure active ou faites-la réactiver"),
+)  # fmt: skip
+
+_MOA: tuple[_Rule, ...] = (
+    ("moa_non_publique", lambda c: not c.recipient.publique,
+     "{who} : structure privée ; seule une structure publique peut être MOA (une MOA déléguée privée doit être convertie en structure publique « avec MOA »)"),
+    ("moa_non_autorisee", lambda c: c.recipient.presence_moa not in _ACTS_AS_MOA,
+     "{who} : structure paramétrée {presence}, qui ne peut pas être MOA du cadre {cadre} ; indiquez une structure « avec MOA » ou « exclusivement MOA »"),
+)  # fmt: skip
+
+_DESTINATAIRE: tuple[_Rule, ...] = (
+    ("destinataire_non_publique", lambda c: not c.recipient.publique,
+     "{who} : structure privée ; les pièces payables vont au service financier d'une structure publique"),
+    ("destinataire_non_autorise", lambda c: c.recipient.presence_moa in _WORKS_ONLY,
+     "{who} : structure « exclusivement MOA », qui ne traite que les pièces de travaux ; indiquez comme destinataire la structure distincte, paramétrée « sans MOA », qui reçoit les pièces payables"),
+    ("destinataire_non_autorise", lambda c: c.own_destinataire and c.recipient.presence_moa not in _OWN_DESTINATAIRE,
+     "{who} : structure à la fois MOA et destinataire de la pièce mais paramétrée {presence} ; seule une structure « avec MOA » est son propre destinataire"),
+    ("destinataire_non_autorise", lambda c: c.recipient.presence_moa not in _DESTINATAIRE_OF_MOA.get(c.moa_presence, frozenset(P)),
+     "{who} : structure paramétrée {presence} ; {moa} étant « exclusivement MOA », le destinataire doit être une structure distincte paramétrée « sans MOA »"),
+)  # fmt: skip
+
+# The recipient here is the public structure owning the pièce's code service and numéro d'engagement.
+_PARAMETERS: tuple[_Rule, ...] = (
+    ("service_inconnu", lambda c: bool(c.piece.code_service) and c.service is None,
+     "{who} n'a pas de service « {code} » ; indiquez un code service de cette structure"),
+    ("service_inactif", lambda c: c.service is not None and not c.service.active,
+     "{who} : service « {code} » inactif ; indiquez un service actif de cette structure"),
+    ("code_service_obligatoire", lambda c: c.recipient.code_service_obligatoire and not c.piece.code_service,
+     "{who} : code service obligatoire ; renseignez le code service de la pièce"),
+    ("numero_engagement_obligatoire", lambda c: c.recipient.numero_engagement_obligatoire and not c.piece.numero_engagement,
+     "{who} : numéro d'engagement obligatoire ; renseignez le numéro d'engagement de la pièce"),
+    ("numero_engagement_obligatoire", lambda c: bool(c.service and c.service.numero_engagement_obligatoire) and not c.piece.numero_engagement,
+     "{who} : numéro d'engagement obligatoire pour le service « {code} » ; renseignez le numéro d'engagement de la pièce"),
+    ("engagement_ou_service_obligatoire", lambda c: c.recipient.engagement_ou_service_obligatoire and not (c.piece.code_service or c.piece.numero_engagement),
+     "{who} : numéro d'engagement ou code service obligatoire ; renseignez l'un des deux"),
+)  # fmt: skip
+
+_RULES: dict[Role, tuple[_Rule, ...]] = {
+    Role.MOA: (*_RECIPIENT, *_MOA, *_PARAMETERS),
+    Role.SERVICE_FINANCIER: (*_RECIPIENT, *_DESTINATAIRE, *_PARAMETERS),
+}
+
+# Every code decide returns (the fournisseur is mandatory on a pièce: no fournisseur_absent).
+ROUTING_ERROR_CODES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        ("cadre_non_route", "moe_absent", "moa_absent", "destinataire_absent", "valideur_absent", "structure_inconnue",
+         *(code for code, _, _ in (*_RECIPIENT, *_MOA, *_DESTINATAIRE, *_PARAMETERS)))
+    )
+)  # fmt: skip
+
+
+def _recipient_siret(piece: PieceSnapshot, field: str, structures: Directory) -> str | None:
+    """The pièce's SIRET for the recipient; a MOA « avec MOA » stands in for a missing destinataire."""
     siret = getattr(piece, field)
+    if siret or field != "destinataire" or not piece.moa:
+        return siret
+    moa = structures(piece.moa)
+    return piece.moa if moa and moa.presence_moa in _OWN_DESTINATAIRE else None
+
+
+def decide(piece: PieceSnapshot, reason: SubmissionReason, structures: Directory) -> Route | RoutingError:
+    table = _AFTER_VALIDATION if reason is SubmissionReason.VALIDATION else _ROUTES
+    found = table.get(piece.cadre)
+    if found is None:
+        return RoutingError("cadre_non_route", f"aucune route définie pour le cadre {piece.cadre}")
+    statut, role, field = found
+    siret = _recipient_siret(piece, field, structures)
     if not siret:
         return RoutingError(
-            f"{field}_absent", f"le cadre {piece.cadre} est mis à disposition de {_LABELS[field]}, absent de la pièce"
+            f"{field}_absent",
+            f"le cadre {piece.cadre} est mis à disposition {_LABELS[field][1]}, absent de la pièce : "
+            f"indiquez son SIRET{_ABSENT_HINTS.get(field, '')}",
         )
+    recipient = structures(siret)
+    if recipient is None:
+        return RoutingError(
+            "structure_inconnue",
+            f"{_LABELS[field][0]} {siret} (cadre {piece.cadre}) : SIRET inconnu de l'annuaire ; vérifiez le SIRET saisi",
+        )
+    case = _Case(piece, field, recipient, structures(piece.moa) if piece.moa else None)
+    for code, fails, detail in _RULES.get(role, _RECIPIENT):
+        if fails(case):
+            return RoutingError(code, detail.format_map(case.wording()))
     return Route(statut, role, siret)

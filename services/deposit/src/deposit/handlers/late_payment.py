@@ -1,0 +1,27 @@
+"""Routing computed the penalties of a dossier put in payment after its délai global de paiement:
+keep them on the dossier, which shows them. Setting the same figures twice changes nothing."""
+
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import Envelope, LatePaymentPenalties
+from deposit.bootstrap import DepositContext
+from messaging.consumer import PermanentError
+from messaging.mongo import in_transaction
+
+
+async def on_late_payment(ctx: DepositContext, envelope: Envelope[Any]) -> None:
+    late: LatePaymentPenalties = envelope.data
+    figures = {
+        "piece_id": late.piece_id,
+        "due_at": late.due_at,
+        "paid_at": late.paid_at,
+        **late.penalites.model_dump(mode="json"),
+    }
+
+    async def work(session: AsyncClientSession) -> None:
+        if not await ctx.pieces.set_penalties(late.dossier_id, figures, session):
+            raise PermanentError("dossier_inconnu", f"penalties for unknown dossier {late.dossier_id}")
+
+    await in_transaction(ctx.client, work)

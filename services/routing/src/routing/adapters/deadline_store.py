@@ -1,0 +1,127 @@
+"""MongoDB storage of the deadlines' inputs: one document per dossier (routing is its single writer).
+
+``{_id: dossier_id, v, facts: [...], categorie, fired: [keys], next_due, lease_until}``
+
+- ``facts``: every status change of the dossier's pièces (``routing.domain.deadlines.Fact``); a fact is
+  stored once per event id, so a re-delivered status event changes nothing.
+- ``fired``: keys of the deadlines already published; ``next_due``: when the next one falls due,
+  recomputed from the facts at each write and indexed, so the sweep reads only what is due.
+- ``v``: a version for optimistic concurrency; ``lease_until``: a sweeper working on the dossier.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts import Cadre, CategorieEntite, Statut, utcnow
+from routing.domain.deadlines import Fact, Planned, next_due, plan
+
+
+def _fact_doc(fact: Fact) -> dict[str, Any]:
+    return {
+        "event_id": fact.event_id,
+        "piece_id": fact.piece_id,
+        "cadre": fact.cadre.value,
+        "statut": fact.statut.value,
+        "at": fact.at,
+        "montant_a_payer": str(fact.montant_a_payer),
+    }
+
+
+def _fact(doc: dict[str, Any]) -> Fact:
+    return Fact(
+        doc["event_id"],
+        doc["piece_id"],
+        Cadre(doc["cadre"]),
+        Statut(doc["statut"]),
+        doc["at"],
+        Decimal(doc["montant_a_payer"]),
+    )
+
+
+class DossierClock:
+    """What one dossier's deadlines are computed from, as stored."""
+
+    def __init__(self, doc: dict[str, Any]):
+        self.dossier_id: str = doc["_id"]
+        self.version: int = doc.get("v", 0)
+        self.facts = [_fact(f) for f in doc.get("facts", [])]
+        self.categorie = CategorieEntite(doc["categorie"]) if doc.get("categorie") else None
+        self.fired: set[str] = set(doc.get("fired", []))
+
+    def plan(self, taux_bce: Decimal) -> list[Planned]:
+        return plan(self.facts, self.categorie, taux_bce)
+
+
+class DeadlineStore:
+    def __init__(self, database: AsyncDatabase, taux_bce: Decimal):
+        self.dossiers = database["deadline_dossiers"]
+        self.taux_bce = taux_bce
+
+    async def ensure_indexes(self) -> None:
+        await self.dossiers.create_index([("next_due", ASCENDING)], name="next_due")
+
+    async def record(self, dossier_id: str, fact: Fact, categorie: CategorieEntite | None) -> bool:
+        """Add a fact to its dossier and re-plan; False when that event was already recorded."""
+        while True:
+            doc = await self.dossiers.find_one({"_id": dossier_id})
+            if doc is not None and any(f["event_id"] == fact.event_id for f in doc.get("facts", [])):
+                return False
+            state = DossierClock(doc or {"_id": dossier_id})
+            state.facts.append(fact)
+            state.categorie = categorie or state.categorie
+            fields = {
+                "facts": [_fact_doc(f) for f in state.facts],
+                "categorie": state.categorie.value if state.categorie else None,
+                "next_due": next_due(state.plan(self.taux_bce), state.fired),
+                "v": state.version + 1,
+            }
+            if doc is None:
+                try:
+                    await self.dossiers.insert_one({"_id": dossier_id, **fields, "fired": []})
+                    return True
+                except DuplicateKeyError:
+                    continue  # a concurrent first write: read it and try again
+            result = await self.dossiers.update_one({"_id": dossier_id, "v": state.version}, {"$set": fields})
+            if result.modified_count == 1:
+                return True
+
+    async def claim_due(self, now: datetime, lease: timedelta) -> DossierClock | None:
+        """A dossier with something due at ``now`` that no other sweeper holds, leased to the caller.
+        The lease runs on the real clock, so moving the business clock never strands it."""
+        real_now = utcnow()
+        doc = await self.dossiers.find_one_and_update(
+            {"next_due": {"$lte": now}, "$or": [{"lease_until": None}, {"lease_until": {"$lt": real_now}}]},
+            {"$set": {"lease_until": real_now + lease}},
+            sort=[("next_due", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else DossierClock(doc)
+
+    async def mark_fired(self, dossier_id: str, keys: list[str]) -> None:
+        """Remember what was published, re-plan from the latest facts and release the lease."""
+        while True:
+            doc = await self.dossiers.find_one({"_id": dossier_id})
+            state = DossierClock(doc)  # type: ignore[arg-type]
+            state.fired.update(keys)
+            result = await self.dossiers.update_one(
+                {"_id": dossier_id, "v": state.version},
+                {
+                    "$set": {
+                        "fired": sorted(state.fired),
+                        "next_due": next_due(state.plan(self.taux_bce), state.fired),
+                        "v": state.version + 1,
+                        "lease_until": None,
+                    }
+                },
+            )
+            if result.modified_count == 1:
+                return
+
+    async def get(self, dossier_id: str) -> DossierClock | None:
+        doc = await self.dossiers.find_one({"_id": dossier_id})
+        return None if doc is None else DossierClock(doc)
