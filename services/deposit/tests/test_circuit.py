@@ -1,6 +1,5 @@
 """The circuit's state machine, association table and access rules: pure, no I/O."""
 
-
 import pytest
 
 from contracts import Echeance, Profil, Role, Statut
