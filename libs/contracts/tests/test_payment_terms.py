@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from contracts import CategorieEntite, Statut
+from contracts import Cadre, CategorieEntite, Statut
 from contracts.payment_terms import payment_deadline, penalties
 
 S = Statut
+A4 = Cadre.A4
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 
 
@@ -23,7 +24,7 @@ T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
     ],
 )
 def test_payment_deadline_by_category(categorie, days):
-    history = [(S.DEPOSEE, T0 - timedelta(minutes=1)), (S.MISE_A_DISPOSITION_MOE, T0)]
+    history = [(A4, S.DEPOSEE, T0 - timedelta(minutes=1)), (A4, S.MISE_A_DISPOSITION_MOE, T0)]
     figures = payment_deadline(history, categorie, date(2026, 1, 20))
     assert figures.delai_jours == days and figures.debut == T0
     assert figures.echeance == (T0 + timedelta(days=days)).date()
@@ -31,18 +32,18 @@ def test_payment_deadline_by_category(categorie, days):
 
 
 def test_payment_deadline_late_paid_and_interrupted_once():
-    start = [(S.MISE_A_DISPOSITION_MOE, T0)]
+    start = [(A4, S.MISE_A_DISPOSITION_MOE, T0)]
     late = payment_deadline(start, None, date(2026, 3, 1))
     assert late.en_retard and late.jours_restants < 0
-    paid = payment_deadline([*start, (S.MISE_EN_PAIEMENT, T0 + timedelta(days=20))], None, date(2026, 3, 1))
+    paid = payment_deadline([*start, (A4, S.MISE_EN_PAIEMENT, T0 + timedelta(days=20))], None, date(2026, 3, 1))
     assert not paid.en_retard and paid.jours_restants is None
-    suspended = [*start, (S.SUSPENDUE, T0 + timedelta(days=25))]
+    suspended = [*start, (A4, S.SUSPENDUE, T0 + timedelta(days=25))]
     waiting = payment_deadline(suspended, None, date(2026, 3, 1))
     assert waiting.interrompu_le == T0 + timedelta(days=25) and not waiting.en_retard and waiting.jours_restants is None
     completed_at = T0 + timedelta(days=40)
-    resumed = payment_deadline([*suspended, (S.COMPLETEE, completed_at)], None, date(2026, 3, 1))
+    resumed = payment_deadline([*suspended, (A4, S.COMPLETEE, completed_at)], None, date(2026, 3, 1))
     assert resumed.debut == completed_at and resumed.echeance == (completed_at + timedelta(days=30)).date()
-    again = [*suspended, (S.COMPLETEE, completed_at), (S.SUSPENDUE, completed_at + timedelta(days=5))]
+    again = [*suspended, (A4, S.COMPLETEE, completed_at), (A4, S.SUSPENDUE, completed_at + timedelta(days=5))]
     assert payment_deadline(again, None, date(2026, 3, 1)).debut == completed_at  # interrupted once only
 
 
@@ -60,9 +61,9 @@ def test_after_an_interruption_the_new_period_is_30_days_or_the_balance_if_longe
 ):
     completed = T0 + timedelta(days=suspended_on_day + 7)
     history = [
-        (S.MISE_A_DISPOSITION_MOE, T0),
-        (S.SUSPENDUE, T0 + timedelta(days=suspended_on_day)),
-        (S.COMPLETEE, completed),
+        (A4, S.MISE_A_DISPOSITION_MOE, T0),
+        (A4, S.SUSPENDUE, T0 + timedelta(days=suspended_on_day)),
+        (A4, S.COMPLETEE, completed),
     ]
     figures = payment_deadline(history, categorie, date(2026, 1, 20))
     assert figures.periode_jours == new_period and figures.debut == completed
@@ -71,7 +72,7 @@ def test_after_an_interruption_the_new_period_is_30_days_or_the_balance_if_longe
 
 def test_while_interrupted_the_clock_is_stopped():
     figures = payment_deadline(
-        [(S.MISE_A_DISPOSITION_MOE, T0), (S.SUSPENDUE, T0 + timedelta(days=3))], None, date(2027, 1, 1)
+        [(A4, S.MISE_A_DISPOSITION_MOE, T0), (A4, S.SUSPENDUE, T0 + timedelta(days=3))], None, date(2027, 1, 1)
     )
     assert figures.waiting and figures.due_at is None and not figures.en_retard
 
@@ -92,3 +93,20 @@ def test_interest_is_the_ecb_rate_plus_8_points_pro_rata_temporis_plus_40_euros(
     assert figures.interets == Decimal(interets)
     assert figures.indemnite_forfaitaire == Decimal("40.00")
     assert figures.total == Decimal(interets) + Decimal("40.00")
+
+
+def test_the_solde_runs_from_the_dgd_reaching_the_service_financier_not_from_the_projet_de_decompte_final():
+    history = [
+        (Cadre.A7, S.MISE_A_DISPOSITION_MOE, T0),
+        (Cadre.A20, S.MISE_A_DISPOSITION_FOURNISSEUR, T0 + timedelta(days=40)),
+        (Cadre.A8, S.MISE_A_DISPOSITION_DESTINATAIRE, T0 + timedelta(days=50)),
+    ]
+    assert payment_deadline(history[:2], None, date(2026, 3, 1)).debut is None
+    assert payment_deadline(history, None, date(2026, 3, 1)).debut == T0 + timedelta(days=50)
+
+
+@pytest.mark.parametrize(
+    "cadre, statut", [(Cadre.A5, S.MISE_A_DISPOSITION_MOA), (Cadre.A6, S.MISE_A_DISPOSITION_DESTINATAIRE)]
+)
+def test_reduced_process_requests_start_at_their_first_receiver(cadre, statut):
+    assert payment_deadline([(cadre, statut, T0)], None, date(2026, 1, 20)).debut == T0

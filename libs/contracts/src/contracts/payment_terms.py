@@ -3,8 +3,10 @@
 One definition for the two services that need it: routing runs the legal timer from it, the deposit
 service shows the same dates on the dossier.
 
-- It starts when the dossier's first pièce is made available to its first receiver: the MOE for a
-  projet de décompte (A4, or A10 / A13 once forwarded), else the MOA (A5) or the service financier (A6).
+- It starts when the payment request reaches its first receiver: the projet de décompte mensuel made
+  available to the MOE (A4, or A10 / A13 once forwarded), the fournisseur's own état d'acompte to the
+  MOA (A5), a pièce sent straight to the service financier (A6); for the solde, the décompte général
+  et définitif reaching the service financier (A8, or A23 / A24 / A25 when tacit), décret 2013-269 art. 2.
 - It lasts 30, 50 or 60 days by the destinataire's category (CCP R2192-10, R2192-11).
 - One suspension interrupts it, once (R2192-27, -28): the clock stops, and on completion a new period
   starts, of 30 days, or of what was left if that is longer (R2192-29). Later suspensions do not
@@ -17,13 +19,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from contracts.cadres import Cadre
 from contracts.directory import CategorieEntite, delai_paiement_jours
 from contracts.events import Penalites
 from contracts.statuses import Statut
 
-STARTS = frozenset(
-    {Statut.MISE_A_DISPOSITION_MOE, Statut.MISE_A_DISPOSITION_MOA, Statut.MISE_A_DISPOSITION_DESTINATAIRE}
+_MOE, _MOA, _DESTINATAIRE = (
+    Statut.MISE_A_DISPOSITION_MOE,
+    Statut.MISE_A_DISPOSITION_MOA,
+    Statut.MISE_A_DISPOSITION_DESTINATAIRE,
 )
+# The cadres whose arrival starts the délai, and the status that marks that arrival.
+STARTS: dict[Cadre, Statut] = {
+    Cadre.A4: _MOE,
+    Cadre.A10: _MOE,
+    Cadre.A13: _MOE,
+    Cadre.A5: _MOA,
+    Cadre.A6: _DESTINATAIRE,
+    Cadre.A8: _DESTINATAIRE,
+    Cadre.A23: _DESTINATAIRE,
+    Cadre.A24: _DESTINATAIRE,
+    Cadre.A25: _DESTINATAIRE,
+}
 PAID = Statut.MISE_EN_PAIEMENT
 INTEREST_POINTS = Decimal("8")  # added to the ECB rate (R2192-31)
 INDEMNITE_FORFAITAIRE = Decimal("40.00")  # D2192-35
@@ -56,21 +73,21 @@ class PaymentDeadline:
 
 
 def payment_deadline(
-    history: list[tuple[Statut, datetime]], categorie: CategorieEntite | None, today: date
+    history: list[tuple[Cadre, Statut, datetime]], categorie: CategorieEntite | None, today: date
 ) -> PaymentDeadline:
-    """``history``: every (status, time) of every pièce of the dossier, in any order."""
+    """``history``: every (cadre, status, time) of every pièce of the dossier, in any order."""
     days = delai_paiement_jours(categorie)
-    ordered = sorted(history, key=lambda h: h[1])
-    start = next((at for statut, at in ordered if statut in STARTS), None)
-    suspended = next((at for statut, at in ordered if statut is Statut.SUSPENDUE and start and at >= start), None)
+    ordered = sorted(((statut, at, cadre) for cadre, statut, at in history), key=lambda h: h[1])
+    start = next((at for statut, at, cadre in ordered if STARTS.get(cadre) is statut), None)
+    suspended = next((at for statut, at, _ in ordered if statut is Statut.SUSPENDUE and start and at >= start), None)
     period = days
     if suspended is not None:
-        resumed = next((at for statut, at in ordered if statut is Statut.COMPLETEE and at >= suspended), None)
+        resumed = next((at for statut, at, _ in ordered if statut is Statut.COMPLETEE and at >= suspended), None)
         if resumed is not None:
             left = (start + timedelta(days=days)) - suspended  # type: ignore[operator]
             period = max(NOUVEAU_DELAI_JOURS, left.days + (1 if left.seconds or left.microseconds else 0))
             start = resumed  # interrupted once: a new period runs from the completion
-    paid = next((at for statut, at in ordered if statut is PAID), None)
+    paid = next((at for statut, at, _ in ordered if statut is PAID), None)
     due = (start + timedelta(days=period)).date() if start else None
     waiting = suspended is not None and start is not None and start < suspended
     remaining = None if (due is None or paid or waiting) else (due - today).days

@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from contracts import CategorieEntite, Statut, info, libelle
+from contracts import Cadre, CategorieEntite, Statut, info, libelle
 from contracts.payment_terms import payment_deadline
 from deposit.adapters.pieces import snapshot_of
 from deposit.api.models import DocumentInfo, DossierView, HistoryItem, PaymentDeadlineView, PieceView
@@ -46,7 +46,7 @@ def _document_info(stored: dict[str, Any], href: str) -> DocumentInfo:
 def dossier_view(
     dossier: dict[str, Any], pieces: list[dict[str, Any]], categorie: CategorieEntite | None, today: date
 ) -> DossierView:
-    history = [(Statut(h["statut"]), h["at"]) for p in pieces for h in p["historique"]]
+    history = [(Cadre(p["cadre"]), Statut(h["statut"]), h["at"]) for p in pieces for h in p["historique"]]
     latest = pieces[-1] if pieces else {}
     return DossierView(
         dossier_id=dossier["_id"],

@@ -164,7 +164,7 @@ def _payment(
 ) -> list[Planned]:
     if not ordered or any(f.statut in _WITHOUT_PAYMENT for f in latest.values()):
         return []
-    figures = payment_deadline([(f.statut, f.at) for f in ordered], categorie, ordered[-1].at.date())
+    figures = payment_deadline([(f.cadre, f.statut, f.at) for f in ordered], categorie, ordered[-1].at.date())
     due_at = figures.due_at
     if due_at is None:  # not started, or interrupted and not completed yet
         return []
