@@ -22,7 +22,7 @@ def infrastructure():
 @pytest_asyncio.fixture(scope="session")
 async def recorder(infrastructure):
     """Every event on the public and internal topics, as a downstream system subscribing would see them."""
-    watched = [topics.PIECES_SUBMITTED, topics.PIECES_ROUTED, topics.PIECES_STATUS, topics.STRUCTURES]
+    watched = [topics.PIECES_SUBMITTED, topics.PIECES_ROUTED, topics.PIECES_STATUS, topics.STRUCTURES, topics.DEADLINES]
     watched += [topics.dead_letter(t) for t in watched]
     from messaging.kafka import ensure_topics
 

@@ -1,6 +1,7 @@
 import pytest_asyncio
 
 from tests.support.actors import Directory
+from tests.support.clock import BusinessClock
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -26,3 +27,11 @@ async def deposit(directory, parties):
     """A client acting for all three parties (MODIFICATION on each)."""
     user = await directory.user(*((p["siret"], "MODIFICATION") for p in parties.values()), name="Agent Skeleton")
     return user.client
+
+
+@pytest_asyncio.fixture
+async def clock(system):
+    """The business clock of deposit and routing; back to the real time after the test."""
+    made = BusinessClock(system)
+    yield made
+    await made.close()

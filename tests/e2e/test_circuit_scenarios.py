@@ -5,19 +5,17 @@ import asyncio
 
 import pytest_asyncio
 
-from contracts import Echeance
 from tests.support import data
 from tests.support.circuit import (
     act,
     acted,
     deposit,
     deposited,
+    deposited_once_open,
     make_cast,
     problem,
-    publish_deadline,
     published_statuses,
     statuses,
-    wait_deadline,
     wait_status,
 )
 
@@ -92,7 +90,7 @@ async def test_final_flow_a7_a17_a20_a8(cast, recorder):
     assert await published_statuses(recorder, a8, 2) == ["DEPOSEE", MAD_DEST]
 
 
-async def test_reduced_process_variants(cast, infrastructure, recorder):
+async def test_reduced_process_variants(cast, clock, recorder):
     fournisseur, moe, moa = cast.agents["fournisseur"], cast.agents["moe"], cast.agents["moa"]
     parties = {"fournisseur": cast.siret("fournisseur")}
     # A5: the fournisseur files the état d'acompte itself (no MOE); the MOA validates it (A19)
@@ -116,9 +114,9 @@ async def test_reduced_process_variants(cast, infrastructure, recorder):
     a18_piece = await wait_status(fournisseur, a18, MAD_FOURNISSEUR)
     early = await deposit(moe, "A24", a18, destinataire=cast.siret("financier"))
     assert problem(early) == (409, "delai_non_echu")
-    await publish_deadline(infrastructure.kafka, a18_piece, Echeance.DG_NON_RETOURNE)
-    await wait_deadline(moe, a18, Echeance.DG_NON_RETOURNE)
-    a24 = await deposited(moe, "A24", a18, destinataire=cast.siret("financier"))
+    await clock.planned(a18_piece["dossier_id"], "DG_NON_RETOURNE")
+    await clock.set(30.01)
+    a24 = await deposited_once_open(moe, "A24", a18, destinataire=cast.siret("financier"))
     await wait_status(cast.agents["financier"], a24, MAD_DEST)
     assert await published_statuses(recorder, a18, 3) == ["DEPOSEE", MAD_FOURNISSEUR, "ASSOCIEE"]
 

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
-from contracts import DeadlineReached, Echeance, PieceStatusChanged, make_event, topics, utcnow
+from contracts import PieceStatusChanged, topics
 from tests.support import data
 from tests.support.actors import Actor, Directory
 
@@ -118,25 +117,16 @@ async def published_statuses(recorder, piece_id: str, count: int, timeout: float
     return [e.statut.value for e in events]
 
 
-async def publish_deadline(kafka: str, piece: dict, echeance: Echeance) -> None:
-    """What routing publishes when a legal deadline passes (issue 4 owns the timer)."""
-    event = DeadlineReached(
-        piece_id=piece["piece_id"], dossier_id=piece["dossier_id"], echeance=echeance, due_at=utcnow()
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
-    await producer.start()
-    try:
-        envelope = make_event(event, source="/tests/routing", subject=piece["dossier_id"])
-        await producer.send_and_wait(topics.DEADLINES, envelope.to_bytes(), key=piece["dossier_id"].encode())
-    finally:
-        await producer.stop()
-
-
-async def wait_deadline(client: Actor, piece_id: str, echeance: Echeance, timeout: float = 20.0) -> None:
+async def deposited_once_open(actor, cadre: str, previous: str, timeout: float = 20.0, **fields) -> str:
+    """Deposit ``cadre`` as soon as the deposit service has recorded the deadline that opens it."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while echeance.value not in (await client.client.get(f"/v1/pieces/{piece_id}")).json()["echeances"]:
-        assert asyncio.get_running_loop().time() < deadline, f"{echeance} never recorded on {piece_id}"
-        await asyncio.sleep(0.2)
+    while True:
+        response = await deposit(actor, cadre, previous, **fields)
+        if response.status_code == 201:
+            return response.json()["piece_id"]
+        assert problem(response) == (409, "delai_non_echu"), response.text
+        assert asyncio.get_running_loop().time() < deadline, f"{cadre} never opened on {previous}"
+        await asyncio.sleep(0.3)
 
 
 def problem(response: httpx.Response) -> tuple[int, str]:

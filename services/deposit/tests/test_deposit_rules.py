@@ -9,7 +9,7 @@ from contracts import Cadre, PieceRouted, Recipient, Role, Statut, utcnow
 from deposit.domain import deposit_rules as rules
 from deposit.domain.errors import Refusal
 from deposit.domain.piece import apply_routing
-from tests.support.snapshots import MOE, snapshot
+from tests.support.snapshots import MOA, MOE, snapshot
 
 
 @pytest.mark.parametrize(
@@ -95,6 +95,15 @@ def test_each_cadre_names_the_parties_it_goes_to(cadre, required):
     assert rules.parties_errors(Cadre(cadre), dict.fromkeys(required, "44306184100047")) == []
 
 
+@pytest.mark.parametrize("cadre", ["A8", "A16", "A19", "A23", "A24", "A25"])
+def test_a_payable_piece_may_leave_its_destinataire_to_its_moa(cadre):
+    assert rules.parties_errors(Cadre(cadre), {"moa": MOA}) == []  # routing: a MOA « avec MOA » is its own
+
+
+def test_an_a6_names_its_destinataire_there_is_no_moa_to_fall_back_on():
+    assert [e.code for e in rules.parties_errors(Cadre.A6, {"moa": MOA})] == ["destinataire_requis"]
+
+
 def test_pdf_magic_bytes():
     assert rules.is_pdf(b"%PDF-1.7\n")
     assert not rules.is_pdf(b"PK\x03\x04") and not rules.is_pdf(b"")
@@ -126,6 +135,21 @@ def test_a_routing_error_is_recorded_with_its_reason_and_the_issuer_is_expected_
     assert change.new is Statut.ERREUR_ACHEMINEMENT and change.entry.comment == "détail"
     assert change.entry.motif == "moe_absent"
     assert change.expected_action.role is Role.FOURNISSEUR and "recycler" in change.expected_action.action
+
+
+def test_the_destinataire_routing_chose_is_recorded_on_the_piece():
+    decision = PieceRouted(
+        piece_id="p",
+        dossier_id="d",
+        submitted_event_id="e",
+        statut=Statut.MISE_A_DISPOSITION_DESTINATAIRE,
+        recipient=Recipient(role=Role.SERVICE_FINANCIER, siret=MOA),
+    )
+    change = apply_routing(snapshot("A19", Statut.DEPOSEE, destinataire=None), decision, utcnow())
+    assert change.updates == {"destinataire": MOA} and change.snapshot.destinataire == MOA
+    assert change.expected_action.role is Role.SERVICE_FINANCIER and change.expected_action.siret == MOA
+    named = apply_routing(snapshot("A19", Statut.DEPOSEE), decision, utcnow())
+    assert named.updates == {}  # a destinataire the pièce names is never overwritten
 
 
 def test_a_late_decision_does_not_move_a_piece_that_moved_on():

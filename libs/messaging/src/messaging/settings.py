@@ -17,3 +17,5 @@ class CommonSettings(BaseSettings):
     # at once instead of the group waiting for the dead member. Must be unique per replica (the pod
     # name in Kubernetes, which is the hostname).
     instance_id: str = socket.gethostname()
+    # Exposes POST /admin/clock to move the business clock forward (tests, catch-up). Never in production.
+    clock_control: bool = False

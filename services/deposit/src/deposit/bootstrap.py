@@ -1,7 +1,7 @@
 """Composition root: builds the real adapters from settings and starts/stops the background work
 (outbox relay, routing-decision consumer)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pymongo import AsyncMongoClient
 
@@ -11,6 +11,7 @@ from deposit.adapters.documents import DocumentStore
 from deposit.adapters.idempotency import IdempotencyStore
 from deposit.adapters.pieces import PieceStore
 from deposit.settings import DepositSettings
+from messaging.clock import Clock
 from messaging.outbox import Outbox, OutboxRelay
 from messaging.processed import ProcessedEvents
 from messaging.runtime import Runtime
@@ -29,6 +30,7 @@ class DepositContext:
     outbox: Outbox
     processed: ProcessedEvents
     relay: OutboxRelay
+    clock: Clock = field(default_factory=Clock)  # the business clock: dates of deposits, actions, decisions
 
     @property
     def client(self) -> AsyncMongoClient:

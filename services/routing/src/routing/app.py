@@ -15,8 +15,9 @@ duplicates: exactly once in effect.
 
 import asyncio
 import logging
+import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
@@ -39,7 +40,7 @@ from contracts import (
 )
 from messaging.clock import Clock
 from messaging.mongo import make_client
-from routing.adapters.deadline_store import DeadlineStore
+from routing.adapters.deadline_store import DeadlineStore, DossierClock
 from routing.directory import DirectoryView, structures_table
 from routing.domain.deadlines import Deadline, Fact, Planned, due_now
 from routing.domain.routes import Route, RoutingError, decide
@@ -234,30 +235,50 @@ def deadline_event(dossier_id: str, item: Planned):
     return make_event(payload, source=SOURCE, subject=dossier_id, event_id=event_id)
 
 
+async def publish_due(state: DossierClock, now: datetime) -> int:
+    """Publish what is due on one leased dossier, then remember it (a crash in between re-publishes the
+    same event ids, which consumers drop)."""
+    items = due_now(state.plan(settings.ecb_main_refinancing_rate), state.fired, now)
+    for item in items:
+        event = deadline_event(state.dossier_id, item)
+        await app.producer.send_and_wait(topics.DEADLINES, event.key, event.to_bytes(), None, None, None)
+        DEADLINES.labels(getattr(item, "echeance", "PENALITES")).inc()
+        log.debug("deadline %s published for dossier %s (due %s)", item.key, state.dossier_id, item.due_at)
+    await deadline_store().mark_fired(state.dossier_id, [item.key for item in items])
+    return len(items)
+
+
 async def sweep() -> int:
-    """Publish what is due by the business clock, dossier by dossier; returns how many were published."""
-    store, now, published = deadline_store(), clock.now(), 0
-    for _ in range(settings.deadline_sweep_batch):
-        state = await store.claim_due(now, LEASE)
-        if state is None:
-            break
-        items = due_now(state.plan(settings.ecb_main_refinancing_rate), state.fired, now)
-        for item in items:
-            event = deadline_event(state.dossier_id, item)
-            await app.producer.send_and_wait(topics.DEADLINES, event.key, event.to_bytes(), None, None, None)
-            DEADLINES.labels(getattr(item, "echeance", "PENALITES")).inc()
-            log.info("deadline %s published for dossier %s (due %s)", item.key, state.dossier_id, item.due_at)
-        await store.mark_fired(state.dossier_id, [item.key for item in items])
-        published += len(items)
+    """Publish what is due by the business clock, at most ``deadline_sweep_batch`` dossiers, with
+    ``deadline_sweep_concurrency`` of them in flight; returns how many deadlines were published."""
+    store, now, started = deadline_store(), clock.now(), time.monotonic()
+    queue = list(reversed(await store.due(now, settings.deadline_sweep_batch)))  # pop() the most overdue
+
+    async def worker() -> int:
+        published = 0
+        while queue:
+            state = await store.lease(queue.pop(), now, LEASE)
+            if state is not None:  # else another sweeper has it, or it is no longer due
+                published += await publish_due(state, now)
+        return published
+
+    published = sum(await asyncio.gather(*(worker() for _ in range(settings.deadline_sweep_concurrency))))
+    if published:
+        elapsed = time.monotonic() - started
+        log.info("deadline sweep: %d published in %.2f s (%.0f/s)", published, elapsed, published / max(elapsed, 1e-6))
     return published
 
 
-@app.timer(interval=settings.deadline_sweep_seconds)
-async def sweep_deadlines() -> None:
+async def sweep_logged() -> None:
     try:
         await sweep()
     except Exception:  # a sweep that fails leaves its leases to expire; the next one retries
         log.exception("deadline sweep failed; retrying at the next tick")
+
+
+@app.timer(interval=settings.deadline_sweep_seconds)
+async def sweep_deadlines() -> None:
+    await sweep_logged()
 
 
 # ---- HTTP ------------------------------------------------------------------------------------------
@@ -321,7 +342,7 @@ if settings.clock_control:
 
     @app.page("/admin/clock")
     class ClockControl(faust.web.View):
-        """Move the business clock (``{"offset_seconds": N}``) and sweep at once. Tests and catch-up only."""
+        """Move the business clock (``{"offset_seconds": N}``) and start a sweep. Tests and catch-up only."""
 
         async def get(self, request: faust.web.Request) -> faust.web.Response:
             return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
@@ -329,5 +350,5 @@ if settings.clock_control:
         async def post(self, request: faust.web.Request) -> faust.web.Response:
             body = await request.json()
             clock.set_offset(timedelta(seconds=float(body["offset_seconds"])))
-            published = await sweep()
-            return self.json({"now": clock.now().isoformat(), "published": published})
+            _state["sweep"] = asyncio.ensure_future(sweep_logged())  # now, not at the next tick
+            return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})

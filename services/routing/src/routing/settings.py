@@ -18,6 +18,5 @@ class RoutingSettings(CommonSettings):
         default=10.0, ge=0, description="How long a pièce naming a structure routing does not know yet waits for it"
     )
     deadline_sweep_seconds: float = Field(default=10.0, gt=0, description="How often due deadlines are published")
-    deadline_sweep_batch: int = Field(default=500, gt=0, description="Dossiers handled per sweep, at most")
-    # Exposes POST /admin/clock to move the business clock (tests, catch-up). Never on in production.
-    clock_control: bool = False
+    deadline_sweep_batch: int = Field(default=2000, gt=0, description="Dossiers handled per sweep, at most")
+    deadline_sweep_concurrency: int = Field(default=8, gt=0, description="Dossiers published at once in a sweep")

@@ -7,7 +7,7 @@ strings) plus:
 - ``parties``: SIRETs of every party of its dossier (who may read it), kept in step across the dossier;
 - ``attente``: ``{role, siret, action}`` of whoever must act now, or None (the synthèse reads it);
 - ``echeances``: legal deadlines reached on it (also kept on its dossier, which tacit procedures read);
-- ``motif`` / ``commentaire`` of the last refusal, suspension or rejection; ``updated_at``.
+- ``motif`` / ``commentaire`` of the last status change (refusal, suspension, routing error...), None when it had none; ``updated_at``.
 """
 
 from dataclasses import asdict
@@ -141,8 +141,7 @@ class PieceStore:
         piece = change.snapshot
         fields = {k: to_mongo(v) for k, v in change.updates.items()}
         fields.update(statut=change.new.value, updated_at=change.entry.at, attente=_attente(change))
-        if change.entry.motif is not None or change.entry.comment is not None:
-            fields.update(motif=change.entry.motif, commentaire=change.entry.comment)
+        fields.update(motif=change.entry.motif, commentaire=change.entry.comment)  # of this change: none is none
         result = await self.pieces.update_one(
             {"_id": piece.piece_id, "statut": change.previous.value},
             {"$set": fields, "$push": {"historique": _history_doc(change.entry)}},

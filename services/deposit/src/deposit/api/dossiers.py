@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, Request
 
-from contracts import utcnow
 from deposit.api.auth import Caller
 from deposit.api.models import DossierView
 from deposit.api.views import dossier_view
@@ -39,4 +38,4 @@ async def get_dossier(request: Request, dossier_id: str, caller: Caller) -> Doss
     dossier, pieces = await visible_dossier(ctx, caller, dossier_id)
     destinataire = next((p["destinataire"] for p in reversed(pieces) if p.get("destinataire")), None)
     structure = await ctx.directory.get(destinataire) if destinataire else None
-    return dossier_view(dossier, pieces, structure.categorie if structure else None, utcnow().date())
+    return dossier_view(dossier, pieces, structure.categorie if structure else None, ctx.clock.now().date())

@@ -94,7 +94,10 @@ class PieceView(PieceSnapshot):
     pieces_jointes: list[DocumentInfo] = []
     historique: list[HistoryItem]
     attente: ExpectedAction | None = Field(default=None, description="Who must act now, and what is expected")
-    motif: str | None = Field(default=None, description="Motif of the last refusal, suspension or rejection")
+    motif: str | None = Field(
+        default=None,
+        description="Motif of the last status change (refusal, suspension, rejection, routing error code), if it had one",
+    )
     commentaire: str | None = None
     echeances: list[Echeance] = Field(default=[], description="Legal deadlines reached on this pièce")
     actions_possibles: list[PossibleAction] = []

@@ -11,12 +11,19 @@ PDF_MAGIC = b"%PDF-"
 C = Cadre
 # fmt: off
 # The parties a pièce of each cadre must name (given on the pièce or inherited from the previous one).
+# A payable pièce names its destinataire, or at least its MOA: routing sends it to a MOA « avec MOA », which
+# is its own service financier, and returns it in ERREUR_ACHEMINEMENT (destinataire_absent) otherwise.
+_PAYER = "destinataire|moa"
+_PAYER_MESSAGE = (
+    "le cadre {cadre} exige le destinataire (service financier) : son SIRET est requis, sauf quand la MOA du "
+    "dossier est une structure « avec MOA », qui le reçoit elle-même"
+)
 REQUIRED_PARTIES: dict[Cadre, tuple[str, ...]] = {
     C.A4: ("moe",), C.A7: ("moe",),
     C.A10: ("valideur", "moe"), C.A13: ("valideur", "moe"), C.A14: ("valideur", "moe"),
     C.A5: ("moa",), C.A15: ("moa",), C.A17: ("moa",), C.A22: ("moa",),
-    C.A6: ("destinataire",), C.A8: ("destinataire",), C.A16: ("destinataire",), C.A19: ("destinataire",),
-    C.A23: ("destinataire",), C.A24: ("destinataire",), C.A25: ("destinataire",),
+    C.A6: ("destinataire",), C.A8: (_PAYER,), C.A16: (_PAYER,), C.A19: (_PAYER,),
+    C.A23: (_PAYER,), C.A24: (_PAYER,), C.A25: (_PAYER,),
     C.A18: (), C.A20: (),
 }
 # fmt: on
@@ -100,11 +107,17 @@ def date_errors(date_piece: date, today: date) -> list[FieldError]:
 
 
 def parties_errors(cadre: Cadre, parties: dict[str, str | None]) -> list[FieldError]:
-    return [
-        FieldError(name, f"{name}_requis", f"le cadre {cadre} exige {_PARTY_LABELS[name]} : son SIRET est requis")
-        for name in REQUIRED_PARTIES.get(cadre, ())
-        if not parties.get(name)
-    ]
+    errors = []
+    for required in REQUIRED_PARTIES.get(cadre, ()):
+        if required == _PAYER:
+            if not (parties.get("destinataire") or parties.get("moa")):
+                errors.append(FieldError("destinataire", "destinataire_requis", _PAYER_MESSAGE.format(cadre=cadre)))
+        elif not parties.get(required):
+            label = _PARTY_LABELS[required]
+            errors.append(
+                FieldError(required, f"{required}_requis", f"le cadre {cadre} exige {label} : son SIRET est requis")
+            )
+    return errors
 
 
 def is_pdf(head: bytes) -> bool:

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts import ExpectedAction, PieceRouted, PieceSnapshot, Statut
-from deposit.domain.circuit import AWAITING_ROUTING, call_to_action, holder
+from deposit.domain.circuit import AWAITING_ROUTING, call_to_action, holder, party_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,4 +67,9 @@ def apply_routing(piece: PieceSnapshot, decision: PieceRouted, at: datetime) -> 
         return change_status(
             piece, decision.statut, at, comment=decision.error_detail, motif=decision.error_code, action="acheminer"
         )
-    return change_status(piece, decision.statut, at, action="acheminer")
+    updates = {}
+    if decision.recipient is not None:
+        field = party_field(decision.recipient.role)
+        if getattr(piece, field) is None:  # routing chose it (a MOA « avec MOA » is its own destinataire)
+            updates[field] = decision.recipient.siret
+    return change_status(piece, decision.statut, at, action="acheminer", updates=updates)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import DeadlineReached, Envelope, SubmissionReason, utcnow
+from contracts import DeadlineReached, Envelope, SubmissionReason
 from deposit.adapters.pieces import snapshot_of
 from deposit.bootstrap import DepositContext
 from deposit.domain.circuit import lapse_for
@@ -29,7 +29,9 @@ async def on_deadline_reached(ctx: DepositContext, envelope: Envelope[Any]) -> N
         lapse = lapse_for(snapshot_of(record), reached.echeance)
         if lapse is None:
             return False
-        change = change_status(snapshot_of(record), lapse.target, utcnow(), comment=lapse.comment, action="delai_echu")
+        change = change_status(
+            snapshot_of(record), lapse.target, ctx.clock.now(), comment=lapse.comment, action="delai_echu"
+        )
         resubmit = SubmissionReason.VALIDATION if lapse.resubmit else None
         await record_change(ctx, change, session, cause=envelope.id, resubmit=resubmit)
         return True

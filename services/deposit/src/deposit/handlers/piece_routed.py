@@ -6,7 +6,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import Envelope, PieceRouted, utcnow
+from contracts import Envelope, PieceRouted
 from deposit.adapters.pieces import snapshot_of
 from deposit.bootstrap import DepositContext
 from deposit.domain.piece import apply_routing
@@ -27,7 +27,7 @@ async def on_piece_routed(ctx: DepositContext, envelope: Envelope[Any]) -> None:
         if record is None:
             raise PermanentError("piece_inconnue", f"routing decision for unknown pièce {decision.piece_id}")
         snapshot = snapshot_of(record)
-        change = apply_routing(snapshot, decision, utcnow())
+        change = apply_routing(snapshot, decision, ctx.clock.now())
         if change is None:
             log.info(
                 "pièce %s is %s, no longer awaiting routing: decision %s ignored",

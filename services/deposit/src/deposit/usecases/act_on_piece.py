@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import Statut, SubmissionReason, utcnow
+from contracts import Statut, SubmissionReason
 from deposit.adapters.idempotency import fingerprint
 from deposit.adapters.pieces import ConcurrentChange, snapshot_of
 from deposit.bootstrap import DepositContext
@@ -103,7 +103,7 @@ async def act_on_piece(
             )
         check_attachments(ctx.settings, request.attachments)
 
-    now = utcnow()
+    now = ctx.clock.now()
     change = change_status(
         piece,
         transition.target,

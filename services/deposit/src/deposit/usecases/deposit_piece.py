@@ -16,7 +16,6 @@ from contracts import (
     Statut,
     info,
     make_event,
-    utcnow,
 )
 from deposit.adapters.idempotency import fingerprint
 from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, snapshot_of
@@ -207,7 +206,7 @@ async def deposit_piece(
         previous = await _previous(ctx, caller, piece.piece_precedente_id)
         check_follow(previous, cadre, await ctx.pieces.dossier_deadlines(previous.dossier_id))
     parties = _merge_with_previous(piece, previous)
-    now = utcnow()
+    now = ctx.clock.now()
     piece = _validate(piece, cadre, parties, now.date())
     emetteur = _check_depositor(caller, cadre, parties)
     _check_document(ctx.settings, document)

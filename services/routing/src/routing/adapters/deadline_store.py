@@ -90,14 +90,22 @@ class DeadlineStore:
             if result.modified_count == 1:
                 return True
 
-    async def claim_due(self, now: datetime, lease: timedelta) -> DossierClock | None:
-        """A dossier with something due at ``now`` that no other sweeper holds, leased to the caller.
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        """Ids of dossiers with something due at ``now``, the most overdue first (read through the index)."""
+        cursor = self.dossiers.find({"next_due": {"$lte": now}}, {"_id": 1}).sort("next_due", ASCENDING).limit(limit)
+        return [doc["_id"] async for doc in cursor]
+
+    async def lease(self, dossier_id: str, now: datetime, lease: timedelta) -> DossierClock | None:
+        """The dossier, leased to the caller if something is still due on it and no other sweeper holds it.
         The lease runs on the real clock, so moving the business clock never strands it."""
         real_now = utcnow()
         doc = await self.dossiers.find_one_and_update(
-            {"next_due": {"$lte": now}, "$or": [{"lease_until": None}, {"lease_until": {"$lt": real_now}}]},
+            {
+                "_id": dossier_id,
+                "next_due": {"$lte": now},
+                "$or": [{"lease_until": None}, {"lease_until": {"$lt": real_now}}],
+            },
             {"$set": {"lease_until": real_now + lease}},
-            sort=[("next_due", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
         return None if doc is None else DossierClock(doc)

@@ -1,0 +1,42 @@
+"""``/admin/clock``: move the business clock forward, for tests and catch-up runs only.
+
+Mounted only with ``CLOCK_CONTROL=true``; the administrator alone may use it. Routing has the same
+endpoint on its own port: moving both by the same offset makes a whole circuit happen "later".
+"""
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from deposit.api.auth import Caller, forbidden
+from deposit.bootstrap import DepositContext
+
+router = APIRouter(prefix="/admin/clock", tags=["admin"])
+
+
+class ClockOffset(BaseModel):
+    offset_seconds: float = Field(description="How far ahead of the system clock business time runs")
+
+
+class ClockState(BaseModel):
+    now: datetime
+    offset_seconds: float
+
+
+def _clock_state(ctx: DepositContext) -> ClockState:
+    return ClockState(now=ctx.clock.now(), offset_seconds=ctx.clock.offset.total_seconds())
+
+
+@router.get("", summary="Business time now")
+async def get_clock(request: Request, caller: Caller) -> ClockState:
+    return _clock_state(request.app.state.ctx)
+
+
+@router.post("", summary="Set the business clock's offset")
+async def set_clock(request: Request, body: ClockOffset, caller: Caller) -> ClockState:
+    if not caller.admin:
+        raise forbidden("Seul l'administrateur déplace l'horloge.")
+    ctx: DepositContext = request.app.state.ctx
+    ctx.clock.set_offset(timedelta(seconds=body.offset_seconds))
+    return _clock_state(ctx)

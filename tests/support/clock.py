@@ -1,0 +1,42 @@
+"""The services' business clocks, moved together in the time tests (``CLOCK_CONTROL`` is on in the test
+stack): a circuit "happens" 15 or 30 days later without waiting for it."""
+
+import asyncio
+
+import httpx
+
+DAY = 86400
+
+
+class BusinessClock:
+    """Both services' business clocks, moved together (``CLOCK_CONTROL`` is on in the test stack)."""
+
+    def __init__(self, system):
+        self.deposit = httpx.AsyncClient(
+            base_url=system.deposit_url, headers={"Authorization": f"Bearer {system.env['DEPOSIT_ADMIN_TOKEN']}"}
+        )
+        self.routing = httpx.AsyncClient(base_url=system.routing_url, timeout=30)
+        self.offset_days = 0.0
+
+    async def set(self, days: float) -> None:
+        self.offset_days = days
+        body = {"offset_seconds": days * DAY}
+        assert (await self.deposit.post("/admin/clock", json=body)).status_code == 200
+        assert (await self.routing.post("/admin/clock", json=body)).status_code == 200
+
+    async def planned(self, dossier_id: str, echeance: str, timeout: float = 20.0) -> dict:
+        """Routing's plan for the dossier, once it holds ``echeance`` (routing has seen the facts)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            response = await self.routing.get(f"/v1/dossiers/{dossier_id}/echeances")
+            if response.status_code == 200:
+                found = [e for e in response.json()["echeances"] if e["echeance"] == echeance]
+                if found:
+                    return found[0]
+            assert asyncio.get_running_loop().time() < deadline, f"routing never planned {echeance}: {response.text}"
+            await asyncio.sleep(0.2)
+
+    async def close(self) -> None:
+        await self.set(0)
+        await self.deposit.aclose()
+        await self.routing.aclose()
