@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from contracts import Cadre, CategorieEntite, Echeance, Statut
-from routing.domain.deadlines import Deadline, Fact, Settlement, due_now, next_due, plan
+from routing.domain.deadlines import Deadline, Fact, Settlement, due_now, matters, next_due, plan
 
 S, E = Statut, Echeance
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -179,6 +179,13 @@ def test_what_was_published_is_not_due_again_and_the_next_due_date_moves_on():
     assert len(fired) == 1 and next_due(planned, fired) == days(31)
     fired |= {i.key for i in due_now(planned, fired, days(31))}
     assert len(fired) == 2 and due_now(planned, fired, days(90)) == [] and next_due(planned, fired) is None
+
+
+def test_a_deposit_alone_moves_no_deadline_so_routing_does_not_store_it():
+    without = [f for f in MONTHLY if matters(f.statut)]
+    assert len(without) == len(MONTHLY) - 1
+    assert plan(without, None, BCE) == plan(MONTHLY, None, BCE)
+    assert all(matters(s) for s in Statut if s is not S.DEPOSEE)
 
 
 def test_keys_are_stable_when_the_same_facts_are_planned_again():

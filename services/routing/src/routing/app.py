@@ -42,7 +42,7 @@ from messaging.clock import Clock
 from messaging.mongo import make_client
 from routing.adapters.deadline_store import DeadlineStore, DossierClock
 from routing.directory import DirectoryView, structures_table
-from routing.domain.deadlines import Deadline, Fact, Planned, due_now
+from routing.domain.deadlines import Deadline, Fact, Planned, due_now, matters
 from routing.domain.routes import Route, RoutingError, decide
 from routing.settings import RoutingSettings
 
@@ -205,6 +205,8 @@ async def watch_deadlines(stream: faust.StreamT) -> None:
         if envelope is None:
             continue
         changed: PieceStatusChanged = envelope.data
+        if not matters(changed.statut):
+            continue
         piece = changed.piece
         fact = Fact(
             str(envelope.id), piece.piece_id, piece.cadre, changed.statut, changed.changed_at, piece.montant_a_payer

@@ -121,6 +121,12 @@ _DG_NON_NOTIFIE_DETAIL = (
 _WITHOUT_PAYMENT = frozenset({S.REJETEE, S.REFUSEE_MOE})
 
 
+def matters(statut: Statut) -> bool:
+    """Whether a status change can move any deadline. ``DEPOSEE`` opens every pièce and is followed by its
+    routing, which is what starts or watches anything: routing does not store it (one write less per pièce)."""
+    return statut is not S.DEPOSEE
+
+
 def plan(facts: list[Fact], categorie: CategorieEntite | None, taux_bce: Decimal) -> list[Planned]:
     """Every deadline running on the dossier now, and the penalties to settle, given all its facts."""
     ordered = sorted(facts, key=lambda f: f.at)
