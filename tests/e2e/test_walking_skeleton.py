@@ -19,8 +19,13 @@ async def wait_for_status(deposit, piece_id: str, statut: str, timeout: float = 
         await asyncio.sleep(0.2)
 
 
-async def test_an_a4_reaches_the_moe_who_is_mailed(system, deposit, parties, recorder, infrastructure):
-    fournisseur, moe, moa = parties["fournisseur"], parties["moe"], parties["moa"]
+async def test_an_a4_reaches_the_moe_who_is_mailed(system, directory, recorder, infrastructure):
+    fournisseur = await directory.structure("Entreprise Squelette")
+    moe = await directory.structure("Cabinet Squelette")
+    moa = await directory.structure("Commune Squelette", public=True, presence_moa="AVEC_MOA")
+    agent = await directory.user((fournisseur["siret"], "MODIFICATION"), name="Agent Fournisseur")
+    architecte = await directory.user((moe["siret"], "MODIFICATION"), name="Architecte")
+    deposit = agent.client  # the MOA has no user: its mails go to the structure's contact address
     body = data.piece(fournisseur["siret"], moe["siret"], moa["siret"])
 
     response = await deposit.post("/v1/pieces", files=data.multipart(body))
@@ -48,21 +53,18 @@ async def test_an_a4_reaches_the_moe_who_is_mailed(system, deposit, parties, rec
     assert document.status_code == 200 and document.content == data.PDF
     assert document.headers["content-type"] == "application/pdf"
 
-    # E-mails: the MOE is called to act; the fournisseur and the MOA are informed. One each.
+    # E-mails: the MOE's user is called to act; the fournisseur's user and the MOA (no user: its
+    # contact address) are informed. One each.
     numero = body["numero"]
     mails = await wait_for_mail(infrastructure.mail, lambda m: numero in m.subject, count=3)
     by_recipient = {m.to[0]: m for m in mails}
-    assert len(mails) == 3 and set(by_recipient) == {
-        moe["email_contact"],
-        fournisseur["email_contact"],
-        moa["email_contact"],
-    }
-    to_moe = by_recipient[moe["email_contact"]]
+    assert len(mails) == 3 and set(by_recipient) == {architecte.email, agent.email, moa["email_contact"]}
+    to_moe = by_recipient[architecte.email]
     assert to_moe.subject.startswith("[Travaux] Action attendue — A4 n° " + numero)
     assert "Action attendue" in to_moe.text and "état d'acompte (A15)" in to_moe.text
     assert f"/v1/pieces/{piece_id}" in to_moe.text and "12000.00 EUR" in to_moe.text and "<table" in to_moe.html
-    for informed in (fournisseur, moa):
-        mail = by_recipient[informed["email_contact"]]
+    for informed in (agent.email, moa["email_contact"]):
+        mail = by_recipient[informed]
         assert mail.subject.startswith("[Travaux] Information — A4 n° " + numero)
         assert dossier_id in mail.text
 
@@ -91,8 +93,8 @@ async def test_an_a4_reaches_the_moe_who_is_mailed(system, deposit, parties, rec
         sent = (await notification.get(f"/v1/dossiers/{dossier_id}/notifications")).json()
     assert sorted((s["email"], s["state"], s["template"]) for s in sent) == sorted(
         [
-            (moe["email_contact"], "sent", "action_attendue"),
-            (fournisseur["email_contact"], "sent", "information"),
+            (architecte.email, "sent", "action_attendue"),
+            (agent.email, "sent", "information"),
             (moa["email_contact"], "sent", "information"),
         ]
     )

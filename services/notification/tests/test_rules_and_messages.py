@@ -1,14 +1,17 @@
 """Who is mailed for a status change, and what the mail says."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from contracts import ExpectedAction, PieceStatusChanged, Role, Statut, utcnow
+import pytest
+
+from contracts import Contact, ExpectedAction, PieceStatusChanged, Profil, Role, Statut, Structure, utcnow
 from notification.domain.messages import render
-from notification.domain.rules import PlannedMail, Template, plan
+from notification.domain.rules import Context, PlannedMail, Template, plan, recipients
 from tests.support.snapshots import snapshot
 
 F, MOE, MOA = "73282932000074", "44306184100047", "21750001600019"
+VAL = "55210055400013"
 
 
 def event(expected: bool = True, moa: str | None = MOA, moe: str = MOE) -> PieceStatusChanged:
@@ -87,3 +90,83 @@ def test_the_information_mail_escapes_html():
     message = render(PlannedMail(Role.FOURNISSEUR, F, Template.INFORMATION), event(), "Dupont <&> Fils", "http://x")
     assert message.subject.startswith("[Travaux] Information — A4 n° PDM-7")
     assert "Dupont <&> Fils" in message.text and "Dupont &lt;&amp;&gt; Fils" in message.html
+
+
+# ---- one test per rule of the table ------------------------------------------------------------------
+
+DEST = "21310555400017"
+
+
+def change(cadre: str, statut: Statut, expected: tuple[Role, str] | None = None, motif=None, **piece_fields):
+    fields = {"valideur": None, "destinataire": None, "emetteur": None, **piece_fields}
+    action = ExpectedAction(role=expected[0], siret=expected[1], action="Agir") if expected else None
+    return PieceStatusChanged(
+        previous_statut=None,
+        statut=statut,
+        changed_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
+        piece=snapshot(cadre, statut, **fields),
+        expected_action=action,
+        motif=motif,
+        commentaire="précision" if motif else None,
+    )
+
+
+def mails(event, **context) -> set[tuple[str, str]]:
+    return {(m.siret, m.template.value) for m in plan(event, Context(**context))}
+
+
+@pytest.mark.parametrize(
+    "statut, cadre, issuer",
+    [
+        (Statut.REFUSEE_MOE, "A4", F), (Statut.REFUSEE_MOA, "A15", MOE), (Statut.SUSPENDUE, "A19", MOA),
+        (Statut.A_RECYCLER, "A19", MOA), (Statut.ERREUR_ACHEMINEMENT, "A4", F), (Statut.REJETEE, "A19", MOA),
+        (Statut.REFUSEE_FOURNISSEUR, "A20", MOA),
+    ],
+)  # fmt: skip
+def test_a_piece_returned_to_its_issuer_is_mailed_to_it_with_the_motif(statut, cadre, issuer):
+    event = change(cadre, statut, motif="MAUVAISE_MOA", emetteur=issuer)
+    assert (issuer, "retour") in mails(event)
+    message = render(PlannedMail(Role.MOA, issuer, Template.RETOUR), event, "Emetteur", "http://x")
+    assert "MAUVAISE_MOA" in message.text and "précision" in message.text
+    assert message.subject.startswith("[Travaux] Pièce retournée")
+
+
+def test_the_expected_actor_gets_the_call_to_action_even_when_it_is_also_a_party():
+    event = change("A15", Statut.MISE_A_DISPOSITION_MOA, expected=(Role.MOA, MOA))
+    assert mails(event) == {(MOA, "action_attendue"), (F, "information"), (MOE, "information")}
+
+
+def test_the_titulaire_is_told_of_an_a10_and_of_its_15_days():
+    event = change("A10", Statut.A_VALIDER_1, expected=(Role.VALIDEUR, VAL), fournisseur=F, valideur=VAL)
+    assert (VAL, "action_attendue") in mails(event)
+    message = render(PlannedMail(Role.VALIDEUR, VAL, Template.ACTION_ATTENDUE), event, "Titulaire", "http://x")
+    assert "17/11/2026" in message.text and "réputée acceptée" in message.text  # 2 Nov + 15 days
+
+
+def test_mise_en_paiement_is_mailed_to_the_fournisseur_unless_the_destinataire_hides_it():
+    event = change("A19", Statut.MISE_EN_PAIEMENT, destinataire=DEST)
+    assert mails(event) == {(F, "mise_en_paiement")}
+    assert mails(event, mise_en_paiement_masquee=True) == set()
+
+
+@pytest.mark.parametrize("cadre, depositor", [("A15", MOE), ("A19", MOA), ("A17", MOE), ("A20", MOA)])
+def test_a_piece_deposited_by_a_moe_or_moa_enriches_the_dossier_for_the_others(cadre, depositor):
+    event = change(cadre, Statut.DEPOSEE, emetteur=depositor)
+    assert mails(event) == {(s, "dossier_enrichi") for s in (F, MOE, MOA) if s != depositor}
+
+
+def test_a_fournisseur_deposit_alone_mails_nobody():
+    assert mails(change("A4", Statut.DEPOSEE, emetteur=F)) == set()
+
+
+def test_recipients_are_the_habilitated_users_of_the_service_else_the_contact_address():
+    def contact(email, service=None):
+        return Contact(email=email, nom="X", profil=Profil.MODIFICATION, service=service)
+
+    structure = Structure(
+        siret=MOA, nom="Commune", email_contact="mairie@commune.fr", publique=True,
+        contacts=[contact("Tous@commune.fr"), contact("compta@commune.fr", "COMPTA"), contact("trx@commune.fr", "TRAVAUX")],
+    )  # fmt: skip
+    assert recipients(structure, "COMPTA") == ["compta@commune.fr", "tous@commune.fr"]
+    assert recipients(structure, None) == ["tous@commune.fr"]
+    assert recipients(structure.model_copy(update={"contacts": []}), "COMPTA") == ["mairie@commune.fr"]

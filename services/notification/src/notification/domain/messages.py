@@ -2,6 +2,7 @@
 ``[Travaux] <kind> — <cadre> n° <numéro> — dossier <id> — <status>``."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -17,12 +18,22 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 
-_KIND = {Template.ACTION_ATTENDUE: "Action attendue", Template.INFORMATION: "Information"}
+_KIND = {
+    Template.ACTION_ATTENDUE: "Action attendue",
+    Template.RETOUR: "Pièce retournée",
+    Template.MISE_EN_PAIEMENT: "Mise en paiement",
+    Template.DOSSIER_ENRICHI: "Dossier enrichi",
+    Template.INFORMATION: "Information",
+}
+VALIDATION_DAYS = 15  # the titulaire's delay on an A10 (loi 75-1334 art. 8)
 _ROLE_LABEL = {
     "FOURNISSEUR": "fournisseur",
     "MOE": "maîtrise d'œuvre",
     "MOA": "maîtrise d'ouvrage",
     "SERVICE_FINANCIER": "service financier",
+    "VALIDEUR": "titulaire ou mandataire",
+    "SOUS_TRAITANT": "sous-traitant",
+    "COTRAITANT": "cotraitant",
 }
 
 
@@ -33,6 +44,13 @@ class Message:
     html: str
 
 
+def _validation_deadline(event: PieceStatusChanged) -> str | None:
+    """The day the titulaire's silence on an A10 becomes a tacit acceptance, when that is what it waits for."""
+    if event.piece.cadre != "A10" or event.statut != "A_VALIDER_1":
+        return None
+    return (event.changed_at + timedelta(days=VALIDATION_DAYS)).strftime("%d/%m/%Y")
+
+
 def render(mail: PlannedMail, event: PieceStatusChanged, structure_name: str, base_url: str) -> Message:
     piece = event.piece
     context = {
@@ -40,6 +58,9 @@ def render(mail: PlannedMail, event: PieceStatusChanged, structure_name: str, ba
         "cadre_libelle": info(piece.cadre).libelle,
         "statut_libelle": libelle(event.statut),
         "expected": event.expected_action,
+        "motif": event.motif,
+        "commentaire": event.commentaire,
+        "valider_avant": _validation_deadline(event),
         "role_label": _ROLE_LABEL.get(mail.role.value, mail.role.value),
         "structure_name": structure_name,
         "piece_url": f"{base_url.rstrip('/')}/v1/pieces/{piece.piece_id}",

@@ -8,8 +8,8 @@ from contracts import Envelope, PieceStatusChanged
 from messaging.consumer import PermanentError, TransientError
 from notification.adapters.mailer import PermanentRejection, TemporaryFailure
 from notification.bootstrap import NotificationContext
-from notification.domain.messages import render
-from notification.domain.rules import plan
+from notification.domain.messages import Message, render
+from notification.domain.rules import Context, PlannedMail, plan, recipients
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,10 @@ async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -
     event: PieceStatusChanged = envelope.data
     event_id = str(envelope.id)
     rejected: list[str] = []
-    mails = plan(event)
+    destinataire = event.piece.destinataire
+    known = await ctx.structures.many({destinataire}) if destinataire else {}
+    masked = destinataire in known and known[destinataire].mise_en_paiement_masquee
+    mails = plan(event, Context(mise_en_paiement_masquee=masked))
     structures = await ctx.structures.many({mail.siret for mail in mails}) if mails else {}
     for mail in mails:
         structure = structures.get(mail.siret)
@@ -33,31 +36,41 @@ async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -
                 f"structure {mail.siret} ({mail.role}) absente de l'annuaire du service de notification"
             )
         message = render(mail, event, structure.nom, ctx.settings.public_base_url)
-        delivery = await ctx.deliveries.open(
-            event_id,
-            structure.email_contact,
-            {
-                "dossier_id": event.piece.dossier_id,
-                "piece_id": event.piece.piece_id,
-                "statut": event.statut.value,
-                "template": mail.template.value,
-                "role": mail.role.value,
-                "siret": mail.siret,
-                "subject": message.subject,
-            },
-        )
-        if delivery["state"] == "sent":
-            continue
-        digest = hashlib.sha256(delivery["_id"].encode()).hexdigest()[:32]
-        try:
-            await ctx.mailer.send(structure.email_contact, message, f"<{digest}@travaux.notification>")
-        except TemporaryFailure as exc:
-            await ctx.deliveries.mark_failed(delivery["_id"], str(exc), state="retrying")
-            raise TransientError(f"SMTP temporarily unavailable: {exc}") from exc
-        except PermanentRejection as exc:
-            await ctx.deliveries.mark_failed(delivery["_id"], str(exc), state="rejected")
-            rejected.append(f"{structure.email_contact}: {exc}")
-            continue
-        await ctx.deliveries.mark_sent(delivery["_id"])
+        for email in recipients(structure, event.piece.code_service):
+            rejection = await _deliver(ctx, event_id, email, mail, message, event)
+            if rejection:
+                rejected.append(rejection)
     if rejected:
         raise PermanentError("smtp_rejected", "refused by the SMTP server: " + "; ".join(rejected))
+
+
+async def _deliver(
+    ctx: NotificationContext, event_id: str, email: str, mail: PlannedMail, message: Message, event: PieceStatusChanged
+) -> str | None:
+    """Send one mail once per (event, recipient); the rejection's reason when the server refuses it."""
+    delivery = await ctx.deliveries.open(
+        event_id,
+        email,
+        {
+            "dossier_id": event.piece.dossier_id,
+            "piece_id": event.piece.piece_id,
+            "statut": event.statut.value,
+            "template": mail.template.value,
+            "role": mail.role.value,
+            "siret": mail.siret,
+            "subject": message.subject,
+        },
+    )
+    if delivery["state"] == "sent":
+        return None
+    digest = hashlib.sha256(delivery["_id"].encode()).hexdigest()[:32]
+    try:
+        await ctx.mailer.send(email, message, f"<{digest}@travaux.notification>")
+    except TemporaryFailure as exc:
+        await ctx.deliveries.mark_failed(delivery["_id"], str(exc), state="retrying")
+        raise TransientError(f"SMTP temporarily unavailable: {exc}") from exc
+    except PermanentRejection as exc:
+        await ctx.deliveries.mark_failed(delivery["_id"], str(exc), state="rejected")
+        return f"{email}: {exc}"
+    await ctx.deliveries.mark_sent(delivery["_id"])
+    return None
