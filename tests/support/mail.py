@@ -75,6 +75,14 @@ class InProcessCatcher:
         with self.lock:
             return list(self.caught)
 
+    def down(self) -> None:
+        """The SMTP server goes away: connections are refused until ``up``."""
+        self.controller.stop()
+
+    def up(self) -> None:
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.smtp_port)
+        self.controller.start()
+
     def close(self) -> None:
         self.controller.stop()
 

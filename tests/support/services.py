@@ -40,6 +40,9 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "SMTP_HOST": infra.mail.smtp_host,
         "SMTP_PORT": str(infra.mail.smtp_port),
         "SMTP_STARTTLS": "false",
+        # Retries come back within 4 s once the SMTP server is up again, and survive a 30 s outage.
+        "SMTP_RETRY_MAX_SECONDS": "4",
+        "SMTP_MAX_ATTEMPTS": "30",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{TEST_PORTS['DEPOSIT_HTTP_PORT']}",
         "OUTBOX_LEASE_SECONDS": "3",
         "CLOCK_CONTROL": "true",  # routing's business clock moves forward in the time tests

@@ -1,6 +1,7 @@
-"""Composition root of the notification service."""
+"""Composition root of the notification service: the consumers queue deliveries, the sender sends them."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from contracts import topics
 from messaging.runtime import Runtime
@@ -8,6 +9,9 @@ from notification.adapters.deliveries import DeliveryLog
 from notification.adapters.directory import StructureView
 from notification.adapters.mailer import Mailer
 from notification.settings import NotificationSettings
+
+if TYPE_CHECKING:
+    from notification.sender import Sender
 
 
 @dataclass
@@ -17,6 +21,7 @@ class NotificationContext:
     structures: StructureView
     deliveries: DeliveryLog
     mailer: Mailer
+    sender: "Sender | None" = None  # drains the delivery queue (None in the replay command)
 
     async def ready(self) -> bool:
         return await self.runtime.ready()
@@ -24,15 +29,20 @@ class NotificationContext:
 
 async def start(settings: NotificationSettings) -> NotificationContext:
     from notification.handlers.registry import handlers
+    from notification.sender import Sender
 
     runtime = await Runtime.open("notification", settings, settings.notification_database)
     database = runtime.database
     ctx = NotificationContext(settings, runtime, StructureView(database), DeliveryLog(database), Mailer(settings))
     await ctx.deliveries.ensure_indexes()
+    ctx.sender = Sender(ctx)
+    ctx.sender.start()
     await runtime.consume([topics.STRUCTURES, topics.PIECES_STATUS], handlers(ctx))
     return ctx
 
 
 async def stop(ctx: NotificationContext) -> None:
+    if ctx.sender is not None:
+        await ctx.sender.stop()
     await ctx.runtime.close()
     await ctx.mailer.close()

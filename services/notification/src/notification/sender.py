@@ -1,0 +1,124 @@
+"""The sender: drains the delivery queue, apart from the consumer, so a slow or dead SMTP server never
+holds up the consumption of events (they are queued in MongoDB within milliseconds either way).
+
+Each due delivery is leased (several replicas share the queue), sent, then marked ``sent``. A temporary
+failure (connection refused, timeout, 4xx) is retried with exponential backoff and jitter; a 5xx, or
+``SMTP_MAX_ATTEMPTS`` failures in a row, make it ``dead``: it is published on
+``travaux.pieces.status.dlt`` with the reason, then marked dead (a crash in between publishes it again;
+the replay is idempotent).
+"""
+
+import asyncio
+import hashlib
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import Counter
+
+from contracts import topics, utcnow
+from notification.adapters.mailer import PermanentRejection, TemporaryFailure
+from notification.bootstrap import NotificationContext
+from notification.domain.messages import Message
+from notification.domain.retries import exhausted, next_attempt
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+DLT_DELIVERY = "dlt-delivery"  # header of a dead delivery's record: its key
+SENT = Counter("notification_mails_total", "Mail delivery outcomes", ["outcome"])
+
+
+def message_id(key: str) -> str:
+    """The same for every attempt of one delivery, so a resent copy can be recognised."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@travaux.notification>"
+
+
+class Sender:
+    def __init__(self, ctx: NotificationContext):
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self._task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="notification-sender")
+
+    def notify(self) -> None:
+        """New deliveries were queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if not await self.drain():
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), self.settings.sender_poll_seconds)
+                    except TimeoutError:
+                        pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database away: log, wait, try again; nothing is lost (it is all stored)
+                log.exception("sender: cannot drain the delivery queue; retrying")
+                await asyncio.sleep(self.settings.sender_poll_seconds)
+
+    async def drain(self) -> int:
+        """Attempt every delivery due now, ``SENDER_CONCURRENCY`` at a time; returns how many were tried."""
+        keys = await self.ctx.deliveries.due(utcnow(), self.settings.sender_batch)
+        if not keys:
+            return 0
+        queue = list(reversed(keys))
+
+        async def worker() -> None:
+            while queue:
+                await self.attempt(queue.pop())
+
+        await asyncio.gather(*(worker() for _ in range(self.settings.sender_concurrency)))
+        return len(keys)
+
+    async def attempt(self, key: str) -> None:
+        delivery = await self.ctx.deliveries.lease(key, LEASE)
+        if delivery is None:  # another sender has it, or it is done
+            return
+        message = Message(delivery["subject"], delivery["text"], delivery["html"])
+        try:
+            await self.ctx.mailer.send(delivery["email"], message, message_id(key))
+        except PermanentRejection as exc:
+            await self.dead(delivery, "smtp_rejected", str(exc))
+        except TemporaryFailure as exc:
+            attempts = delivery["attempts"] + 1
+            if exhausted(attempts, self.settings.smtp_max_attempts):
+                await self.dead(delivery, "smtp_retries_exhausted", f"{attempts} attempts; last: {exc}")
+                return
+            s = self.settings
+            at = next_attempt(utcnow(), attempts, s.smtp_retry_base_seconds, s.smtp_retry_max_seconds)
+            await self.ctx.deliveries.retry_later(key, str(exc), at)
+            SENT.labels("retrying").inc()
+        else:
+            await self.ctx.deliveries.mark_sent(key)
+            SENT.labels("sent").inc()
+
+    async def dead(self, delivery: dict[str, Any], code: str, reason: str) -> None:
+        key = delivery["_id"]
+        summary = {k: delivery.get(k) for k in ("event_id", "email", "dossier_id", "piece_id", "statut", "subject")}
+        await self.ctx.runtime.producer.send_and_wait(
+            topics.dead_letter(topics.PIECES_STATUS),
+            json.dumps({"delivery": key, **summary}, ensure_ascii=False).encode(),
+            key=(delivery.get("dossier_id") or key).encode(),
+            headers=[
+                (topics.DLT_CODE, code.encode()),
+                (topics.DLT_REASON, reason[:2000].encode()),
+                (topics.DLT_CONSUMER, b"notification"),
+                (topics.DLT_SOURCE_TOPIC, topics.PIECES_STATUS.encode()),
+                (DLT_DELIVERY, key.encode()),
+            ],
+        )
+        await self.ctx.deliveries.mark_dead(key, f"{code}: {reason}")
+        SENT.labels("dead").inc()
+        log.warning("mail %s to %s dead-lettered: %s (%s)", key, delivery["email"], code, reason)

@@ -1,0 +1,152 @@
+"""Delivery under failure, against the real SMTP server of the tests: down for 30 s during a stream of
+200 status events, a recipient refused with 550 (dead letter, then replay once fixed), and the
+notification worker killed with -9 in the middle of a stream."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+
+import pytest_asyncio
+
+from contracts import topics
+from tests.support import data
+from tests.support.mail import InProcessCatcher, wait_for_mail
+from tests.support.services import http
+
+
+@pytest_asyncio.fixture
+async def stage(directory):
+    """A fournisseur with its agent; a MOE and a MOA without users, mailed at their contact address."""
+    fournisseur = await directory.structure("Entreprise Courriel")
+    moe = await directory.structure("Cabinet Courriel")
+    moa = await directory.structure("Commune Courriel", public=True, presence_moa="AVEC_MOA")
+    agent = await directory.user((fournisseur["siret"], "MODIFICATION"), name="Agent Courriel")
+    return {"fournisseur": fournisseur, "moe": moe, "moa": moa, "agent": agent}
+
+
+def catcher(infrastructure) -> InProcessCatcher:
+    mail = infrastructure.mail
+    assert isinstance(mail, InProcessCatcher), "these tests stop and refuse mail: they need the in-process server"
+    return mail
+
+
+async def deposit_a4s(stage, count: int, concurrency: int = 8) -> list[str]:
+    """Deposit ``count`` A4s; returns their numéros (each A4 at the MOE mails 3 addresses)."""
+    numeros: list[str] = []
+    queue = [
+        data.piece(stage["fournisseur"]["siret"], stage["moe"]["siret"], stage["moa"]["siret"]) for _ in range(count)
+    ]
+
+    async def worker() -> None:
+        while queue:
+            body = queue.pop()
+            response = await stage["agent"].client.post("/v1/pieces", files=data.multipart(body))
+            assert response.status_code == 201, response.text
+            numeros.append(body["numero"])
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return numeros
+
+
+def expected_recipients(stage) -> set[str]:
+    return {stage["moe"]["email_contact"], stage["moa"]["email_contact"], stage["agent"].email}
+
+
+def ours(mail, numeros: set[str]) -> str | None:
+    return next((n for n in numeros if n in mail.subject), None)
+
+
+async def test_smtp_down_for_30_s_during_200_status_events_then_every_mail_once(stage, infrastructure, recorder):
+    smtp = catcher(infrastructure)
+    smtp.down()
+    try:
+        numeros = set(await deposit_a4s(stage, 100))  # 100 × (DEPOSEE, MISE_A_DISPOSITION_MOE) = 200 events
+        status_events = await recorder.wait_for(
+            topics.PIECES_STATUS, lambda r: r.event is not None and r.event.data.piece.numero in numeros, 200, 60
+        )
+        assert len(status_events) == 200
+        await asyncio.sleep(max(0.0, 30 - 10))  # the server stays down 30 s in all (deposits took ~10 s)
+        assert [m for m in smtp.messages() if ours(m, numeros)] == []
+    finally:
+        smtp.up()
+    mails = await wait_for_mail(smtp, lambda m: ours(m, numeros) is not None, count=300, timeout=90)
+    await asyncio.sleep(3)  # a duplicate would show now
+    mails = [m for m in smtp.messages() if ours(m, numeros)]
+    per_piece = Counter((ours(m, numeros), m.to[0]) for m in mails)
+    assert len(per_piece) == 300, f"{300 - len(per_piece)} mails never arrived"
+    assert set(per_piece.values()) == {1}, "a mail arrived twice"
+    assert {to for _, to in per_piece} == expected_recipients(stage)
+
+
+async def test_a_refused_recipient_goes_to_the_dead_letters_and_its_replay_delivers_it(
+    system, stage, infrastructure, recorder
+):
+    smtp = catcher(infrastructure)
+    refused = stage["moe"]["email_contact"].lower()
+    smtp.refused.add(refused)
+    try:
+        [numero] = await deposit_a4s(stage, 1)
+        delivered = await wait_for_mail(smtp, lambda m: numero in m.subject, count=2)
+        assert {m.to[0] for m in delivered} == expected_recipients(stage) - {stage["moe"]["email_contact"]}
+        [dead] = await recorder.wait_for(
+            topics.dead_letter(topics.PIECES_STATUS), lambda r: numero in (r.value or b"").decode(), 1, 30
+        )
+        assert dead.headers["dlt-code"] == b"smtp_rejected" and b"550" in dead.headers["dlt-reason"]
+        assert dead.headers["dlt-consumer"] == b"notification"
+        dossier_id = dead.key.decode()
+        async with http(system.notification_url) as notification:
+            history = (await notification.get(f"/v1/dossiers/{dossier_id}/notifications")).json()
+        states = {h["email"].lower(): h["state"] for h in history}
+        assert states[refused] == "dead" and "550" in next(h["error"] for h in history if h["state"] == "dead")
+    finally:
+        smtp.refused.discard(refused)
+
+    # the mailbox is fixed: the documented replay command delivers the mail, once
+    replay = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "notification.replay"],
+        env={**os.environ, **system.env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert replay.returncode == 0, replay.stderr
+    assert "revived=1 " in replay.stdout, replay.stdout
+    [mail] = await wait_for_mail(smtp, lambda m: numero in m.subject and m.to[0].lower() == refused, count=1)
+    assert mail.subject.startswith("[Travaux] Action attendue")
+    again = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "notification.replay"], env={**os.environ, **system.env},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert again.returncode == 0 and "revived=0" in again.stdout, again.stdout
+    await asyncio.sleep(2)
+    assert len([m for m in smtp.messages() if numero in m.subject]) == 3
+
+
+async def test_kill_9_of_notification_mid_stream_loses_no_mail(system, stage, infrastructure):
+    smtp = catcher(infrastructure)
+    numeros = set(await deposit_a4s(stage, 100))
+    for _ in range(600):
+        if len([m for m in smtp.messages() if ours(m, numeros)]) >= 60:
+            break
+        await asyncio.sleep(0.02)
+    os.kill(system.pid("notification"), signal.SIGKILL)
+    before_kill = len([m for m in smtp.messages() if ours(m, numeros)])
+    await asyncio.to_thread(system.restart, "notification")
+    await wait_for_mail(smtp, lambda m: ours(m, numeros) is not None, count=300, timeout=120)
+    await asyncio.sleep(3)
+    mails = [m for m in smtp.messages() if ours(m, numeros)]
+    per_recipient = Counter((ours(m, numeros), m.to[0]) for m in mails)
+    assert 0 < before_kill < 300, "the kill must land in the middle of the stream"
+    assert len(per_recipient) == 300, f"{300 - len(per_recipient)} mails lost"
+    duplicated = {k: n for k, n in per_recipient.items() if n > 1}
+    # The one window: accepted by the SMTP server, killed before the record said « sent ». At most the
+    # mails in flight at the kill (SENDER_CONCURRENCY = 4), resent with the same Message-ID.
+    print(f"kill -9 of notification: {before_kill} mails before the kill, {len(duplicated)} resent")
+    assert len(duplicated) <= 4 and all(n == 2 for n in duplicated.values())
+    for numero, to in duplicated:
+        ids = {m.message_id for m in mails if numero in m.subject and m.to[0] == to}
+        assert len(ids) == 1, "a resent mail keeps its Message-ID"
