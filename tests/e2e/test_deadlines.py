@@ -21,6 +21,7 @@ from tests.support.circuit import (
     statuses,
     wait_status,
 )
+from tests.support.mail import wait_for_mail
 
 MAD_MOE, MAD_MOA = "MISE_A_DISPOSITION_MOE", "MISE_A_DISPOSITION_MOA"
 MAD_FOURNISSEUR, MAD_DEST = "MISE_A_DISPOSITION_FOURNISSEUR", "MISE_A_DISPOSITION_DESTINATAIRE"
@@ -45,7 +46,7 @@ def at(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-async def test_an_a10_left_unanswered_for_15_days_goes_to_the_moe(cast, clock, recorder):
+async def test_an_a10_left_unanswered_for_15_days_goes_to_the_moe(cast, clock, recorder, infrastructure):
     sous_traitant, fournisseur, moe = cast.agents["sous_traitant"], cast.agents["fournisseur"], cast.agents["moe"]
     a10 = await deposited(sous_traitant, "A10", fournisseur=cast.siret("sous_traitant"),
                           valideur=cast.siret("fournisseur"), moe=cast.siret("moe"))  # fmt: skip
@@ -64,12 +65,19 @@ async def test_an_a10_left_unanswered_for_15_days_goes_to_the_moe(cast, clock, r
     assert forwarded["attente"]["siret"] == cast.siret("moe")
     [event] = await published(recorder, forwarded["dossier_id"], DeadlineReached)
     assert event.data.echeance == "VALIDATION_HORS_DELAI" and event.data.piece_id == a10
+    told = await wait_for_mail(
+        infrastructure.mail, lambda m: forwarded["numero"] in m.subject and "Échéance" in m.subject, count=3
+    )  # every user habilitated on the two structures, whatever their profile
+    assert {m.to[0] for m in told} == {sous_traitant.email, fournisseur.email, cast.lecteur.email}
+    assert all("réputée acceptée" in m.text for m in told)
     # the MOE takes it on from here
     a15 = await deposited(moe, "A15", a10, moa=cast.siret("moa"))
     await wait_status(cast.agents["moa"], a15, MAD_MOA)
 
 
-async def test_a_dossier_paid_after_its_delai_shows_the_interest_and_the_indemnity(directory, cast, clock, recorder):
+async def test_a_dossier_paid_after_its_delai_shows_the_interest_and_the_indemnity(
+    directory, cast, clock, recorder, infrastructure
+):
     hopital = await directory.structure(
         "Centre Hospitalier", public=True, categorie="ETABLISSEMENT_SANTE", presence_moa="SANS_MOA"
     )
@@ -107,6 +115,12 @@ async def test_a_dossier_paid_after_its_delai_shows_the_interest_and_the_indemni
     assert shown["penalites"]["jours_retard"] == 5 and shown["penalites"]["taux"] == "10.15"
     assert shown["penalites"]["interets"] == "16.68" and shown["penalites"]["indemnite_forfaitaire"] == "40.00"
     assert shown["penalites"]["total"] == "56.68" and shown["en_retard"] and shown["delai_jours"] == 50
+    numero = (await fournisseur.client.get(f"/v1/pieces/{a19}")).json()["numero"]
+    [told] = await wait_for_mail(
+        infrastructure.mail,
+        lambda m: numero in m.subject and "Intérêts moratoires dus" in m.subject and m.to[0] == fournisseur.email,
+    )
+    assert "Intérêts moratoires : 16.68 EUR" in told.text and "Total dû : 56.68 EUR" in told.text
 
 
 async def test_one_suspension_interrupts_the_delai_once(cast, clock):

@@ -6,8 +6,17 @@ from decimal import Decimal
 import pytest
 
 from contracts import Contact, ExpectedAction, PieceStatusChanged, Profil, Role, Statut, Structure, utcnow
-from notification.domain.messages import render
-from notification.domain.rules import Context, PlannedMail, Template, plan, recipients
+from contracts.payment_terms import penalties
+from notification.domain.messages import render, render_deadline
+from notification.domain.rules import (
+    Context,
+    PlannedMail,
+    Template,
+    deadline_headline,
+    plan,
+    plan_deadline,
+    recipients,
+)
 from tests.support.snapshots import snapshot
 
 F, MOE, MOA = "73282932000074", "44306184100047", "21750001600019"
@@ -170,3 +179,44 @@ def test_recipients_are_the_habilitated_users_of_the_service_else_the_contact_ad
     assert recipients(structure, "COMPTA") == ["compta@commune.fr", "tous@commune.fr"]
     assert recipients(structure, None) == ["tous@commune.fr"]
     assert recipients(structure.model_copy(update={"contacts": []}), "COMPTA") == ["mairie@commune.fr"]
+
+
+# ---- legal deadlines -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "echeance, told",
+    [
+        ("VALIDATION_HORS_DELAI", {F, VAL}),  # the A10's sous-traitant (its fournisseur) and titulaire
+        ("DG_NON_NOTIFIE", {F, MOA}),
+        ("A22_SANS_REPONSE", {F, MOA}),
+        ("DG_NON_RETOURNE", {MOA}),
+        ("DELAI_PAIEMENT_DEPASSE", {F, DEST}),
+        ("PENALITES", {F, DEST}),
+    ],
+)
+def test_each_legal_deadline_tells_whom_it_concerns(echeance, told):
+    piece = snapshot("A10" if echeance == "VALIDATION_HORS_DELAI" else "A19", Statut.MISE_A_DISPOSITION_MOE,
+                     valideur=VAL, destinataire=DEST)  # fmt: skip
+    mails = plan_deadline(echeance, piece)
+    assert {m.siret for m in mails} == told and {m.template for m in mails} == {Template.ECHEANCE}
+
+
+def test_without_a_moa_the_moe_is_told_the_dg_was_not_returned():
+    piece = snapshot("A18", Statut.MISE_A_DISPOSITION_FOURNISSEUR, moa=None)
+    assert [(m.role, m.siret) for m in plan_deadline("DG_NON_RETOURNE", piece)] == [(Role.MOE, MOE)]
+
+
+def test_the_penalties_mail_shows_the_figures():
+    piece = snapshot("A19", Statut.MISE_EN_PAIEMENT, numero="EAV-9", destinataire=DEST)
+    owed = penalties(Decimal("12000.00"), date(2026, 1, 31), date(2026, 2, 5), Decimal("2.15"))
+    mail = PlannedMail(Role.FOURNISSEUR, F, Template.ECHEANCE)
+    message = render_deadline(
+        mail, piece, "PENALITES", deadline_headline("PENALITES"), None, owed, "Dupont", "http://x"
+    )
+    assert (
+        message.subject.startswith("[Travaux] Échéance — A19 n° EAV-9") and "Intérêts moratoires dus" in message.subject
+    )
+    for shown in ("10.15 %", "Jours de retard : 5", "Intérêts moratoires : 16.68 EUR", "Total dû : 56.68 EUR"):
+        assert shown in message.text
+    assert "56.68" in message.html

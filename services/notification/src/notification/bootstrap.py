@@ -8,6 +8,7 @@ from messaging.runtime import Runtime
 from notification.adapters.deliveries import DeliveryLog
 from notification.adapters.directory import StructureView
 from notification.adapters.mailer import Mailer
+from notification.adapters.pieces import PieceView
 from notification.settings import NotificationSettings
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class NotificationContext:
     structures: StructureView
     deliveries: DeliveryLog
     mailer: Mailer
+    pieces: PieceView
     sender: "Sender | None" = None  # drains the delivery queue (None in the replay command)
 
     async def ready(self) -> bool:
@@ -33,11 +35,13 @@ async def start(settings: NotificationSettings) -> NotificationContext:
 
     runtime = await Runtime.open("notification", settings, settings.notification_database)
     database = runtime.database
-    ctx = NotificationContext(settings, runtime, StructureView(database), DeliveryLog(database), Mailer(settings))
+    ctx = NotificationContext(
+        settings, runtime, StructureView(database), DeliveryLog(database), Mailer(settings), PieceView(database)
+    )
     await ctx.deliveries.ensure_indexes()
     ctx.sender = Sender(ctx)
     ctx.sender.start()
-    await runtime.consume([topics.STRUCTURES, topics.PIECES_STATUS], handlers(ctx))
+    await runtime.consume([topics.STRUCTURES, topics.PIECES_STATUS, topics.DEADLINES], handlers(ctx))
     return ctx
 
 

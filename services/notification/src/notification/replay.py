@@ -5,8 +5,8 @@ Reads ``travaux.pieces.status.dlt`` from where the last replay stopped (consumer
 
 - a dead mail (header ``dlt-delivery``: refused with a 5xx, or retries exhausted) goes back to the
   delivery queue, with its attempts reset; the running service sends it;
-- a status event the consumer could not handle (e.g. a recipient's structure missing from the
-  directory) is handled again: its mails are queued.
+- an event the consumer could not handle (e.g. a recipient's structure missing from the directory,
+  or a deadline on a pièce not seen yet) is handled again by the service's handlers: its mails are queued.
 
 Idempotent: a mail already sent or queued is not queued again. ``--dry-run`` lists without changing.
 """
@@ -17,14 +17,15 @@ import logging
 
 from aiokafka import AIOKafkaConsumer
 
-from contracts import ContractError, PieceStatusChanged, parse_event, topics
+from contracts import ContractError, parse_event, topics
 from messaging.logs import configure
 from messaging.runtime import Runtime
 from notification.adapters.deliveries import DeliveryLog
 from notification.adapters.directory import StructureView
 from notification.adapters.mailer import Mailer
+from notification.adapters.pieces import PieceView
 from notification.bootstrap import NotificationContext
-from notification.handlers.status_changed import on_status_changed
+from notification.handlers.registry import handlers
 from notification.sender import DLT_DELIVERY
 from notification.settings import NotificationSettings
 
@@ -35,8 +36,9 @@ JOIN_TIMEOUT = 60.0
 
 async def replay(settings: NotificationSettings, dry_run: bool = False) -> dict[str, int]:
     runtime = await Runtime.open("notification-replay", settings, settings.notification_database)
+    database = runtime.database
     ctx = NotificationContext(
-        settings, runtime, StructureView(runtime.database), DeliveryLog(runtime.database), Mailer(settings)
+        settings, runtime, StructureView(database), DeliveryLog(database), Mailer(settings), PieceView(database)
     )
     counts = {"revived": 0, "already_done": 0, "events_handled": 0, "skipped": 0}
     topic = topics.dead_letter(topics.PIECES_STATUS)
@@ -89,9 +91,10 @@ async def _replay_one(ctx: NotificationContext, headers: dict, value: bytes, cou
         counts["skipped"] += 1
         log.warning("dead letter not replayable: %s", exc)
         return
-    if isinstance(envelope.data, PieceStatusChanged):
+    handle = handlers(ctx).get(type(envelope.data))  # the service's own registry
+    if handle is not None:
         if not dry_run:
-            await on_status_changed(ctx, envelope)
+            await handle(envelope)
         counts["events_handled"] += 1
     else:
         counts["skipped"] += 1

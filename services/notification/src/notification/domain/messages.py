@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from contracts import PieceStatusChanged, info, libelle
+from contracts import Penalites, PieceSnapshot, PieceStatusChanged, info, libelle
 from notification.domain.rules import PlannedMail, Template
 
 _ENV = Environment(
@@ -24,6 +24,15 @@ _KIND = {
     Template.MISE_EN_PAIEMENT: "Mise en paiement",
     Template.DOSSIER_ENRICHI: "Dossier enrichi",
     Template.INFORMATION: "Information",
+    Template.ECHEANCE: "Échéance",
+}
+_ECHEANCE_LABELS = {
+    "VALIDATION_HORS_DELAI": "Validation tacite après 15 jours",
+    "DG_NON_NOTIFIE": "Décompte général non notifié",
+    "A22_SANS_REPONSE": "Projet de décompte général sans réponse",
+    "DG_NON_RETOURNE": "Décompte général non retourné",
+    "DELAI_PAIEMENT_DEPASSE": "Délai de paiement dépassé",
+    "PENALITES": "Intérêts moratoires dus",
 }
 VALIDATION_DAYS = 15  # the titulaire's delay on an A10 (loi 75-1334 art. 8)
 _ROLE_LABEL = {
@@ -52,23 +61,46 @@ def _validation_deadline(event: PieceStatusChanged) -> str | None:
 
 
 def render(mail: PlannedMail, event: PieceStatusChanged, structure_name: str, base_url: str) -> Message:
-    piece = event.piece
-    context = {
-        "piece": piece,
-        "cadre_libelle": info(piece.cadre).libelle,
-        "statut_libelle": libelle(event.statut),
+    extra = {
         "expected": event.expected_action,
         "motif": event.motif,
         "commentaire": event.commentaire,
         "valider_avant": _validation_deadline(event),
+    }
+    return _render(mail, event.piece, libelle(event.statut), structure_name, base_url, extra)
+
+
+def render_deadline(
+    mail: PlannedMail,
+    piece: PieceSnapshot,
+    echeance: str,
+    headline: str,
+    detail: str | None,
+    penalites: Penalites | None,
+    structure_name: str,
+    base_url: str,
+) -> Message:
+    """A legal deadline reached on ``piece`` (or the penalties of its late payment)."""
+    label = _ECHEANCE_LABELS.get(echeance, echeance)
+    extra = {"headline": headline, "detail": detail, "penalites": penalites, "expected": None}
+    return _render(mail, piece, label, structure_name, base_url, extra)
+
+
+def _render(
+    mail: PlannedMail, piece: PieceSnapshot, what: str, structure_name: str, base_url: str, extra: dict
+) -> Message:
+    context = {
+        "piece": piece,
+        "cadre_libelle": info(piece.cadre).libelle,
+        "statut_libelle": libelle(piece.statut),
         "role_label": _ROLE_LABEL.get(mail.role.value, mail.role.value),
         "structure_name": structure_name,
         "piece_url": f"{base_url.rstrip('/')}/v1/pieces/{piece.piece_id}",
         "dossier_url": f"{base_url.rstrip('/')}/v1/dossiers/{piece.dossier_id}",
+        **extra,
     }
     subject = (
-        f"[Travaux] {_KIND[mail.template]} — {piece.cadre} n° {piece.numero} — "
-        f"dossier {piece.dossier_id[:8]} — {context['statut_libelle']}"
+        f"[Travaux] {_KIND[mail.template]} — {piece.cadre} n° {piece.numero} — dossier {piece.dossier_id[:8]} — {what}"
     )
     text = _ENV.get_template(f"{mail.template}.txt.j2").render(context)
     html = _ENV.get_template(f"{mail.template}.html.j2").render(context)

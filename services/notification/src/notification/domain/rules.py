@@ -12,13 +12,18 @@ also a party gets the call to action, not the information).
 | mise en paiement | the payment was issued | the fournisseur, unless the destinataire hides the status | ``MISE_EN_PAIEMENT`` |
 | dossier enriched | a MOE or a MOA deposited a pièce | the other parties (not the depositor) | ``DOSSIER_ENRICHI`` |
 | information | someone must act | the other parties | ``INFORMATION`` |
+
+Legal deadlines (``DEADLINE_RULES``): the titulaire and sous-traitant when an A10 was accepted by silence;
+the fournisseur (and the MOA) when a tacit procedure opens for it (A22, A23); the MOA, else the MOE, when
+the décompte général was not returned (A25, A24); the fournisseur and the payer when the délai de
+paiement ran out, and again with the penalties once paid.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from contracts import PieceStatusChanged, Role, Statut, Structure, info
+from contracts import Echeance, PieceSnapshot, PieceStatusChanged, Role, Statut, Structure, info
 
 S = Statut
 
@@ -28,6 +33,7 @@ class Template(StrEnum):
     RETOUR = "retour"  # the issuer, whose pièce came back (motif, what to do)
     MISE_EN_PAIEMENT = "mise_en_paiement"  # the fournisseur: the payment was issued
     DOSSIER_ENRICHI = "dossier_enrichi"  # the parties: a MOE or MOA added a pièce
+    ECHEANCE = "echeance"  # a legal deadline reached, or the penalties of a late payment
     INFORMATION = "information"  # the other parties of the dossier
 
 
@@ -115,6 +121,79 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("information", lambda e, c: e.expected_action is not None, parties, Template.INFORMATION),
 )
+
+
+# ---- legal deadlines (routing publishes them on travaux.deadlines) -----------------------------------
+
+PENALITES = "PENALITES"  # the penalties of a dossier put in payment late (LatePaymentPenalties)
+
+
+def _payer(piece: PieceSnapshot) -> list[tuple[Role, str]]:
+    siret = piece.destinataire or piece.moa
+    return [(Role.SERVICE_FINANCIER if piece.destinataire else Role.MOA, siret)] if siret else []
+
+
+def _moa_else_moe(piece: PieceSnapshot) -> list[tuple[Role, str]]:
+    return [(Role.MOA, piece.moa)] if piece.moa else ([(Role.MOE, piece.moe)] if piece.moe else [])
+
+
+def _titulaire_and_sous_traitant(piece: PieceSnapshot) -> list[tuple[Role, str]]:
+    found = [(Role.SOUS_TRAITANT, piece.fournisseur)]
+    return found + ([(Role.VALIDEUR, piece.valideur)] if piece.valideur else [])
+
+
+def _fournisseur_and_moa(piece: PieceSnapshot) -> list[tuple[Role, str]]:
+    return [(Role.FOURNISSEUR, piece.fournisseur)] + ([(Role.MOA, piece.moa)] if piece.moa else [])
+
+
+# echeance → who is told, and what it means for them (the mail's headline)
+DEADLINE_RULES: dict[str, tuple[Callable[[PieceSnapshot], list[tuple[Role, str]]], str]] = {
+    Echeance.VALIDATION_HORS_DELAI: (
+        _titulaire_and_sous_traitant,
+        "Le titulaire n'a pas répondu dans les 15 jours : la demande de paiement est réputée acceptée et "
+        "transmise à la maîtrise d'œuvre.",
+    ),
+    Echeance.DG_NON_NOTIFIE: (
+        _fournisseur_and_moa,
+        "Le décompte général n'a pas été notifié dans les 30 jours : le fournisseur peut déposer son projet "
+        "de décompte général (A22).",
+    ),
+    Echeance.A22_SANS_REPONSE: (
+        _fournisseur_and_moa,
+        "Pas de décompte général 10 jours après le projet de décompte général du fournisseur : le fournisseur "
+        "peut déposer le décompte général et définitif tacite (A23).",
+    ),
+    Echeance.DG_NON_RETOURNE: (
+        _moa_else_moe,
+        "Le décompte général n'a pas été retourné signé dans les 30 jours : le décompte général et définitif "
+        "tacite peut être déposé (A25 par la MOA, A24 par la MOE sans MOA).",
+    ),
+    Echeance.DELAI_PAIEMENT_DEPASSE: (
+        lambda piece: [(Role.FOURNISSEUR, piece.fournisseur), *_payer(piece)],
+        "Le délai global de paiement est dépassé : des intérêts moratoires et une indemnité forfaitaire de "
+        "40 € sont dus au fournisseur.",
+    ),
+    PENALITES: (
+        lambda piece: [(Role.FOURNISSEUR, piece.fournisseur), *_payer(piece)],
+        "La demande de paiement a été mise en paiement après son échéance : voici les intérêts moratoires et "
+        "l'indemnité forfaitaire dus, à payer dans les 45 jours.",
+    ),
+}
+
+
+def plan_deadline(echeance: str, piece: PieceSnapshot) -> list[PlannedMail]:
+    """Who is told that ``echeance`` was reached on ``piece`` (one mail per structure)."""
+    audience, _ = DEADLINE_RULES[echeance]
+    mails, seen = [], set()
+    for role, siret in audience(piece):
+        if siret and siret not in seen:
+            seen.add(siret)
+            mails.append(PlannedMail(role, siret, Template.ECHEANCE))
+    return mails
+
+
+def deadline_headline(echeance: str) -> str:
+    return DEADLINE_RULES[echeance][1]
 
 
 def recipients(structure: Structure, code_service: str | None) -> list[str]:

@@ -2,9 +2,10 @@
 
 from functools import partial
 
-from contracts import PieceStatusChanged, StructureUpserted
+from contracts import DeadlineReached, LatePaymentPenalties, PieceStatusChanged, StructureUpserted
 from messaging.consumer import Handler
 from notification.bootstrap import NotificationContext
+from notification.handlers.deadline_reached import on_deadline
 from notification.handlers.status_changed import on_status_changed
 from notification.handlers.structure_upserted import on_structure_upserted
 
@@ -13,4 +14,6 @@ def handlers(ctx: NotificationContext) -> dict[type, Handler]:
     return {
         StructureUpserted: partial(on_structure_upserted, ctx),
         PieceStatusChanged: partial(on_status_changed, ctx),
+        DeadlineReached: partial(on_deadline, ctx),
+        LatePaymentPenalties: partial(on_deadline, ctx),
     }

@@ -5,7 +5,7 @@ consumer."""
 import logging
 from typing import Any
 
-from contracts import Envelope, PieceStatusChanged
+from contracts import Envelope, PieceSnapshot, PieceStatusChanged, Structure
 from notification.bootstrap import NotificationContext
 from notification.domain.messages import render
 from notification.domain.rules import Context, plan, recipients
@@ -19,6 +19,7 @@ class RecipientUnknown(Exception):
 
 async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -> None:
     event: PieceStatusChanged = envelope.data
+    await ctx.pieces.remember(event.piece)  # deadline mails name it later
     destinataire = event.piece.destinataire
     known = await ctx.structures.many({destinataire}) if destinataire else {}
     masked = destinataire in known and known[destinataire].mise_en_paiement_masquee
@@ -45,7 +46,16 @@ async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -
             "text": message.text,
             "html": message.html,
         }
-        for email in recipients(structure, event.piece.code_service):
-            queued += await ctx.deliveries.queue(str(envelope.id), email, fields)
+        queued += await queue_mails(ctx, str(envelope.id), structure, event.piece, fields)
     if queued and ctx.sender is not None:
         ctx.sender.notify()
+
+
+async def queue_mails(
+    ctx: NotificationContext, event_id: str, structure: Structure, piece: PieceSnapshot, fields: dict[str, Any]
+) -> int:
+    """Queue one structure's mail for each of its recipients; how many were new."""
+    queued = 0
+    for email in recipients(structure, piece.code_service):
+        queued += await ctx.deliveries.queue(event_id, email, fields)
+    return queued

@@ -1,0 +1,20 @@
+"""The latest snapshot of each pièce, from the status stream: what a deadline e-mail names and who it
+reaches (deadline events carry only the pièce's id)."""
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts import PieceSnapshot
+
+
+class PieceView:
+    def __init__(self, database: AsyncDatabase):
+        self.collection = database["pieces"]
+
+    async def remember(self, piece: PieceSnapshot) -> None:
+        await self.collection.replace_one(
+            {"_id": piece.piece_id}, {"_id": piece.piece_id, "snapshot": piece.model_dump(mode="json")}, upsert=True
+        )
+
+    async def get(self, piece_id: str) -> PieceSnapshot | None:
+        doc = await self.collection.find_one({"_id": piece_id})
+        return None if doc is None else PieceSnapshot.model_validate(doc["snapshot"])
