@@ -36,7 +36,12 @@ async def start(settings: NotificationSettings) -> NotificationContext:
     runtime = await Runtime.open("notification", settings, settings.notification_database)
     database = runtime.database
     ctx = NotificationContext(
-        settings, runtime, StructureView(database), DeliveryLog(database), Mailer(settings), PieceView(database)
+        settings,
+        runtime,
+        StructureView(database),
+        DeliveryLog(runtime.client, database),
+        Mailer(settings),
+        PieceView(database),
     )
     await ctx.deliveries.ensure_indexes()
     ctx.sender = Sender(ctx)

@@ -38,7 +38,12 @@ async def replay(settings: NotificationSettings, dry_run: bool = False) -> dict[
     runtime = await Runtime.open("notification-replay", settings, settings.notification_database)
     database = runtime.database
     ctx = NotificationContext(
-        settings, runtime, StructureView(database), DeliveryLog(database), Mailer(settings), PieceView(database)
+        settings,
+        runtime,
+        StructureView(database),
+        DeliveryLog(runtime.client, database),
+        Mailer(settings),
+        PieceView(database),
     )
     counts = {"revived": 0, "already_done": 0, "events_handled": 0, "skipped": 0}
     topic = topics.dead_letter(topics.PIECES_STATUS)

@@ -98,10 +98,10 @@ class Sender:
                 return
             s = self.settings
             at = next_attempt(utcnow(), attempts, s.smtp_retry_base_seconds, s.smtp_retry_max_seconds)
-            await self.ctx.deliveries.retry_later(key, str(exc), at)
+            await self.ctx.deliveries.retry_later(key, str(exc), at, attempts)
             SENT.labels("retrying").inc()
         else:
-            await self.ctx.deliveries.mark_sent(key)
+            await self.ctx.deliveries.mark_sent(key, delivery["attempts"] + 1)
             SENT.labels("sent").inc()
 
     async def dead(self, delivery: dict[str, Any], code: str, reason: str) -> None:
@@ -119,6 +119,6 @@ class Sender:
                 (DLT_DELIVERY, key.encode()),
             ],
         )
-        await self.ctx.deliveries.mark_dead(key, f"{code}: {reason}")
+        await self.ctx.deliveries.mark_dead(key, f"{code}: {reason}", delivery["attempts"] + 1, delivery)
         SENT.labels("dead").inc()
         log.warning("mail %s to %s dead-lettered: %s (%s)", key, delivery["email"], code, reason)
