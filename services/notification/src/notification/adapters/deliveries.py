@@ -43,22 +43,37 @@ class DeliveryLog:
     def key(event_id: str, email: str) -> str:
         return f"{event_id}:{email.lower()}"
 
-    async def queue(self, event_id: str, email: str, fields: dict[str, Any]) -> bool:
-        """Queue the mail the first time this (event, recipient) is seen; True if it was new."""
-        key, now = self.key(event_id, email), utcnow()
-        record = {"event_id": event_id, "email": email, "attempts": 0, "created_at": now, **fields}
+    async def queue(self, event_id: str, mails: list[tuple[str, dict[str, Any]]]) -> int:
+        """Queue an event's mails ((email, fields) each), those whose (event, recipient) was never seen,
+        in one transaction; returns how many were new."""
+        now = utcnow()
+        records = {
+            self.key(event_id, email): {
+                "event_id": event_id,
+                "email": email,
+                "attempts": 0,
+                "created_at": now,
+                **fields,
+            }
+            for email, fields in mails
+        }
 
-        async def work(session: AsyncClientSession) -> bool:
-            if await self.collection.find_one({"_id": key}, {"_id": 1}, session=session):
-                return False
-            ledger = {k: v for k, v in record.items() if k not in ("text", "html")}
-            await self.collection.insert_one({"_id": key, **ledger, "state": "pending"}, session=session)
-            await self.queue_.insert_one(
-                {"_id": key, **record, "next_attempt_at": now, "lease_until": None}, session=session
-            )
-            return True
+        async def work(session: AsyncClientSession) -> int:
+            cursor = self.collection.find({"_id": {"$in": list(records)}}, {"_id": 1}, session=session)
+            seen = {doc["_id"] async for doc in cursor}
+            new = {key: record for key, record in records.items() if key not in seen}
+            if not new:
+                return 0
+            ledger = [
+                {"_id": key, **{k: v for k, v in r.items() if k not in ("text", "html")}, "state": "pending"}
+                for key, r in new.items()
+            ]
+            await self.collection.insert_many(ledger, session=session)
+            entries = [{"_id": key, **r, "next_attempt_at": now, "lease_until": None} for key, r in new.items()]
+            await self.queue_.insert_many(entries, session=session)
+            return len(new)
 
-        return await in_transaction(self.client, work)
+        return await in_transaction(self.client, work) if records else 0
 
     async def due(self, now: datetime, limit: int) -> list[str]:
         """Keys of queued mails to attempt now, oldest first."""

@@ -6,7 +6,7 @@ from typing import Any
 from contracts import DeadlineReached, Envelope, LatePaymentPenalties
 from notification.bootstrap import NotificationContext
 from notification.domain.messages import render_deadline
-from notification.domain.rules import PENALITES, deadline_headline, plan_deadline
+from notification.domain.rules import PENALITES, deadline_headline, plan_deadline, recipients
 from notification.handlers.status_changed import RecipientUnknown, queue_mails
 
 
@@ -22,7 +22,7 @@ async def on_deadline(ctx: NotificationContext, envelope: Envelope[Any]) -> None
         raise PieceUnknown(f"pièce {reached.piece_id} jamais vue sur travaux.pieces.status")
     mails = plan_deadline(echeance, piece)
     structures = await ctx.structures.many({mail.siret for mail in mails}) if mails else {}
-    queued = 0
+    queue: list[tuple[str, dict[str, Any]]] = []
     for mail in mails:
         structure = structures.get(mail.siret)
         if structure is None:
@@ -49,6 +49,5 @@ async def on_deadline(ctx: NotificationContext, envelope: Envelope[Any]) -> None
             "text": message.text,
             "html": message.html,
         }
-        queued += await queue_mails(ctx, str(envelope.id), structure, piece, fields)
-    if queued and ctx.sender is not None:
-        ctx.sender.notify()
+        queue += [(email, fields) for email in recipients(structure, piece.code_service)]
+    await queue_mails(ctx, str(envelope.id), queue)

@@ -5,7 +5,7 @@ consumer."""
 import logging
 from typing import Any
 
-from contracts import Envelope, PieceSnapshot, PieceStatusChanged, Structure
+from contracts import Envelope, PieceStatusChanged
 from notification.bootstrap import NotificationContext
 from notification.domain.messages import render
 from notification.domain.rules import Context, plan, recipients
@@ -25,7 +25,7 @@ async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -
     masked = destinataire in known and known[destinataire].mise_en_paiement_masquee
     mails = plan(event, Context(mise_en_paiement_masquee=masked))
     structures = await ctx.structures.many({mail.siret for mail in mails}) if mails else {}
-    queued = 0
+    queue: list[tuple[str, dict[str, Any]]] = []
     for mail in mails:
         structure = structures.get(mail.siret)
         if structure is None:
@@ -46,16 +46,11 @@ async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -
             "text": message.text,
             "html": message.html,
         }
-        queued += await queue_mails(ctx, str(envelope.id), structure, event.piece, fields)
-    if queued and ctx.sender is not None:
+        queue += [(email, fields) for email in recipients(structure, event.piece.code_service)]
+    await queue_mails(ctx, str(envelope.id), queue)
+
+
+async def queue_mails(ctx: NotificationContext, event_id: str, mails: list[tuple[str, dict[str, Any]]]) -> None:
+    """Queue an event's mails at once (one transaction), and wake the sender if any was new."""
+    if await ctx.deliveries.queue(event_id, mails) and ctx.sender is not None:
         ctx.sender.notify()
-
-
-async def queue_mails(
-    ctx: NotificationContext, event_id: str, structure: Structure, piece: PieceSnapshot, fields: dict[str, Any]
-) -> int:
-    """Queue one structure's mail for each of its recipients; how many were new."""
-    queued = 0
-    for email in recipients(structure, piece.code_service):
-        queued += await ctx.deliveries.queue(event_id, email, fields)
-    return queued
