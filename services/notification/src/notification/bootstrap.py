@@ -29,13 +29,11 @@ class NotificationContext:
         return await self.runtime.ready()
 
 
-async def start(settings: NotificationSettings) -> NotificationContext:
-    from notification.handlers.registry import handlers
-    from notification.sender import Sender
-
-    runtime = await Runtime.open("notification", settings, settings.notification_database)
+async def open_context(settings: NotificationSettings, name: str = "notification") -> NotificationContext:
+    """The stores and the mailer, on an opened runtime; no consumer, no sender (the replay uses it as is)."""
+    runtime = await Runtime.open(name, settings, settings.notification_database)
     database = runtime.database
-    ctx = NotificationContext(
+    return NotificationContext(
         settings,
         runtime,
         StructureView(database),
@@ -43,10 +41,17 @@ async def start(settings: NotificationSettings) -> NotificationContext:
         Mailer(settings),
         PieceView(database),
     )
+
+
+async def start(settings: NotificationSettings) -> NotificationContext:
+    from notification.handlers.registry import handlers
+    from notification.sender import Sender
+
+    ctx = await open_context(settings)
     await ctx.deliveries.ensure_indexes()
     ctx.sender = Sender(ctx)
     ctx.sender.start()
-    await runtime.consume([topics.STRUCTURES, topics.PIECES_STATUS, topics.DEADLINES], handlers(ctx))
+    await ctx.runtime.consume([topics.STRUCTURES, topics.PIECES_STATUS, topics.DEADLINES], handlers(ctx))
     return ctx
 
 

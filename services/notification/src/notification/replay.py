@@ -19,12 +19,7 @@ from aiokafka import AIOKafkaConsumer
 
 from contracts import ContractError, parse_event, topics
 from messaging.logs import configure
-from messaging.runtime import Runtime
-from notification.adapters.deliveries import DeliveryLog
-from notification.adapters.directory import StructureView
-from notification.adapters.mailer import Mailer
-from notification.adapters.pieces import PieceView
-from notification.bootstrap import NotificationContext
+from notification.bootstrap import NotificationContext, open_context
 from notification.handlers.registry import handlers
 from notification.sender import DLT_DELIVERY
 from notification.settings import NotificationSettings
@@ -35,16 +30,7 @@ JOIN_TIMEOUT = 60.0
 
 
 async def replay(settings: NotificationSettings, dry_run: bool = False) -> dict[str, int]:
-    runtime = await Runtime.open("notification-replay", settings, settings.notification_database)
-    database = runtime.database
-    ctx = NotificationContext(
-        settings,
-        runtime,
-        StructureView(database),
-        DeliveryLog(runtime.client, database),
-        Mailer(settings),
-        PieceView(database),
-    )
+    ctx = await open_context(settings, "notification-replay")
     counts = {"revived": 0, "already_done": 0, "events_handled": 0, "skipped": 0}
     topic = topics.dead_letter(topics.PIECES_STATUS)
     consumer = AIOKafkaConsumer(
@@ -73,7 +59,7 @@ async def replay(settings: NotificationSettings, dry_run: bool = False) -> dict[
                 raise RuntimeError(f"no partition of {topic} assigned after {JOIN_TIMEOUT:.0f} s")
     finally:
         await consumer.stop()
-        await runtime.close()
+        await ctx.runtime.close()
     return counts
 
 

@@ -244,7 +244,7 @@ async def publish_due(state: DossierClock, now: datetime) -> int:
     for item in items:
         event = deadline_event(state.dossier_id, item)
         await app.producer.send_and_wait(topics.DEADLINES, event.key, event.to_bytes(), None, None, None)
-        DEADLINES.labels(getattr(item, "echeance", "PENALITES")).inc()
+        DEADLINES.labels(item.label).inc()
         log.debug("deadline %s published for dossier %s (due %s)", item.key, state.dossier_id, item.due_at)
     await deadline_store().mark_fired(state.dossier_id, [item.key for item in items])
     return len(items)
@@ -327,9 +327,9 @@ async def dossier_deadlines(web: faust.web.Web, request: faust.web.Request, doss
             "echeances": [
                 {
                     "cle": item.key,
-                    "echeance": getattr(item, "echeance", "PENALITES"),
+                    "echeance": item.label,
                     "piece_id": item.piece_id,
-                    "due_at": (item.due_at if isinstance(item, Deadline) else item.paid_at).isoformat(),
+                    "due_at": item.publish_at.isoformat(),
                     "publiee": item.key in state.fired,
                     "penalites": item.penalites.model_dump(mode="json") if item.penalites else None,
                 }

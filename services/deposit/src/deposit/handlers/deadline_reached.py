@@ -26,12 +26,11 @@ async def on_deadline_reached(ctx: DepositContext, envelope: Envelope[Any]) -> N
         if not await ctx.pieces.add_deadline(reached.piece_id, reached.dossier_id, reached.echeance, session):
             raise PermanentError("piece_inconnue", f"deadline {reached.echeance} for unknown pièce {reached.piece_id}")
         record = await ctx.pieces.get(reached.piece_id, session)
-        lapse = lapse_for(snapshot_of(record), reached.echeance)
+        piece = snapshot_of(record)
+        lapse = lapse_for(piece, reached.echeance)
         if lapse is None:
             return False
-        change = change_status(
-            snapshot_of(record), lapse.target, ctx.clock.now(), comment=lapse.comment, action="delai_echu"
-        )
+        change = change_status(piece, lapse.target, ctx.clock.now(), comment=lapse.comment, action="delai_echu")
         resubmit = SubmissionReason.VALIDATION if lapse.resubmit else None
         await record_change(ctx, change, session, cause=envelope.id, resubmit=resubmit)
         return True

@@ -5,9 +5,9 @@ from typing import Any
 
 from contracts import DeadlineReached, Envelope, LatePaymentPenalties
 from notification.bootstrap import NotificationContext
-from notification.domain.messages import render_deadline
-from notification.domain.rules import PENALITES, deadline_headline, plan_deadline, recipients
-from notification.handlers.status_changed import RecipientUnknown, queue_mails
+from notification.domain.messages import Message, render_deadline
+from notification.domain.rules import PENALITES, PlannedMail, deadline_headline, plan_deadline
+from notification.handlers.mails import queue_mails
 
 
 class PieceUnknown(Exception):
@@ -17,37 +17,13 @@ class PieceUnknown(Exception):
 async def on_deadline(ctx: NotificationContext, envelope: Envelope[Any]) -> None:
     reached: DeadlineReached | LatePaymentPenalties = envelope.data
     echeance = reached.echeance.value if isinstance(reached, DeadlineReached) else PENALITES
+    detail = reached.detail if isinstance(reached, DeadlineReached) else None
     piece = await ctx.pieces.get(reached.piece_id)
     if piece is None:  # retried a few times, then dead-lettered: the replay handles it once it is known
         raise PieceUnknown(f"pièce {reached.piece_id} jamais vue sur travaux.pieces.status")
-    mails = plan_deadline(echeance, piece)
-    structures = await ctx.structures.many({mail.siret for mail in mails}) if mails else {}
-    queue: list[tuple[str, dict[str, Any]]] = []
-    for mail in mails:
-        structure = structures.get(mail.siret)
-        if structure is None:
-            raise RecipientUnknown(f"structure {mail.siret} ({mail.role}) absente de l'annuaire")
-        detail = reached.detail if isinstance(reached, DeadlineReached) else None
-        message = render_deadline(
-            mail,
-            piece,
-            echeance,
-            deadline_headline(echeance),
-            detail,
-            reached.penalites,
-            structure.nom,
-            ctx.settings.public_base_url,
-        )
-        fields = {
-            "dossier_id": reached.dossier_id,
-            "piece_id": reached.piece_id,
-            "statut": echeance,
-            "template": mail.template.value,
-            "role": mail.role.value,
-            "siret": mail.siret,
-            "subject": message.subject,
-            "text": message.text,
-            "html": message.html,
-        }
-        queue += [(email, fields) for email in recipients(structure, piece.code_service)]
-    await queue_mails(ctx, str(envelope.id), queue)
+    headline, base_url = deadline_headline(echeance), ctx.settings.public_base_url
+
+    def render(mail: PlannedMail, name: str) -> Message:
+        return render_deadline(mail, piece, echeance, headline, detail, reached.penalites, name, base_url)
+
+    await queue_mails(ctx, str(envelope.id), piece, echeance, plan_deadline(echeance, piece), render)

@@ -55,6 +55,14 @@ class Deadline:
     detail: str
     penalites: Penalites | None = None
 
+    @property
+    def label(self) -> str:
+        return self.echeance.value
+
+    @property
+    def publish_at(self) -> datetime:
+        return self.due_at
+
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
@@ -65,6 +73,12 @@ class Settlement:
     due_at: datetime
     paid_at: datetime
     penalites: Penalites
+
+    label = "PENALITES"
+
+    @property
+    def publish_at(self) -> datetime:
+        return self.paid_at  # at once: the payment was late
 
 
 Planned = Deadline | Settlement
@@ -196,10 +210,12 @@ def _day(d: date) -> str:
 
 def next_due(planned: list[Planned], fired: set[str]) -> datetime | None:
     """When the next unpublished item falls due (a settlement is due at once), or None."""
-    pending = [item.due_at if isinstance(item, Deadline) else item.paid_at for item in planned if item.key not in fired]
+    pending = [item.publish_at for item in planned if item.key not in fired]
     return min(pending, default=None)
 
 
 def due_now(planned: list[Planned], fired: set[str], now: datetime) -> list[Planned]:
     """What to publish now: every unpublished item whose time has come."""
-    return [item for item in planned if item.key not in fired and (isinstance(item, Settlement) or item.due_at <= now)]
+    return [
+        item for item in planned if item.key not in fired and (isinstance(item, Settlement) or item.publish_at <= now)
+    ]
