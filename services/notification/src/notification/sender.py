@@ -24,7 +24,6 @@ from notification.domain.messages import Message
 from notification.domain.retries import exhausted, next_attempt
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
 DLT_DELIVERY = "dlt-delivery"  # header of a dead delivery's record: its key
 SENT = Counter("notification_mails_total", "Mail delivery outcomes", ["outcome"])
 
@@ -38,6 +37,9 @@ class Sender:
     def __init__(self, ctx: NotificationContext):
         self.ctx = ctx
         self.settings = ctx.settings
+        # Long enough for one send to time out (then the attempt is recorded), short enough that the
+        # mails a killed sender held go out soon after its restart.
+        self.lease = timedelta(seconds=3 * ctx.settings.smtp_timeout_seconds)
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
 
@@ -69,23 +71,24 @@ class Sender:
                 await asyncio.sleep(self.settings.sender_poll_seconds)
 
     async def drain(self) -> int:
-        """Attempt every delivery due now, ``SENDER_CONCURRENCY`` at a time; returns how many were tried."""
+        """Attempt every delivery due now, ``SENDER_CONCURRENCY`` at a time; returns how many were tried
+        (0 when every due mail is leased by another sender: then wait, rather than read the queue again)."""
         keys = await self.ctx.deliveries.due(utcnow(), self.settings.sender_batch)
-        if not keys:
-            return 0
         queue = list(reversed(keys))
 
-        async def worker() -> None:
+        async def worker() -> int:
+            tried = 0
             while queue:
-                await self.attempt(queue.pop())
+                tried += await self.attempt(queue.pop())
+            return tried
 
-        await asyncio.gather(*(worker() for _ in range(self.settings.sender_concurrency)))
-        return len(keys)
+        return sum(await asyncio.gather(*(worker() for _ in range(self.settings.sender_concurrency))))
 
-    async def attempt(self, key: str) -> None:
-        delivery = await self.ctx.deliveries.lease(key, LEASE)
-        if delivery is None:  # another sender has it, or it is done
-            return
+    async def attempt(self, key: str) -> bool:
+        """Send one queued mail if this sender can lease it; whether it tried."""
+        delivery = await self.ctx.deliveries.lease(key, self.lease)
+        if delivery is None:  # another sender has it (or a killed one, until its lease expires), or it is done
+            return False
         message = Message(delivery["subject"], delivery["text"], delivery["html"])
         try:
             await self.ctx.mailer.send(delivery["email"], message, message_id(key))
@@ -95,7 +98,7 @@ class Sender:
             attempts = delivery["attempts"] + 1
             if exhausted(attempts, self.settings.smtp_max_attempts):
                 await self.dead(delivery, "smtp_retries_exhausted", f"{attempts} attempts; last: {exc}")
-                return
+                return True
             s = self.settings
             at = next_attempt(utcnow(), attempts, s.smtp_retry_base_seconds, s.smtp_retry_max_seconds)
             await self.ctx.deliveries.retry_later(key, str(exc), at, attempts)
@@ -103,6 +106,7 @@ class Sender:
         else:
             await self.ctx.deliveries.mark_sent(key, delivery["attempts"] + 1)
             SENT.labels("sent").inc()
+        return True
 
     async def dead(self, delivery: dict[str, Any], code: str, reason: str) -> None:
         key = delivery["_id"]
