@@ -50,8 +50,12 @@ DEFAULT_PORTS = {
     "ROUTING_HTTP_PORT": 8001,
     "NOTIFICATION_HTTP_PORT": 8002,
     "ARCHIVE_HTTP_PORT": 8003,
+    "ARCHIVE_MOVER_PORT": 8004,
 }
-GROUPS = {"infra": ("kafka", "mongodb", "smtp"), "services": ("deposit", "routing", "notification", "archive")}
+GROUPS = {
+    "infra": ("kafka", "mongodb", "smtp"),
+    "services": ("deposit", "routing", "notification", "archive", "archive-mover"),
+}
 GROUPS["all"] = GROUPS["infra"] + GROUPS["services"]
 STOP_GRACE = 10.0
 _children: dict[int, subprocess.Popen] = {}  # processes this interpreter started, to reap them
@@ -236,11 +240,11 @@ class Spec:
         return self.name in GROUPS["services"]
 
 
-def _service(name: str) -> Spec:
+def _service(name: str, module: str | None = None, port: str | None = None) -> Spec:
     """The services run from the workspace virtualenv, which the project's own install makes."""
-    port = f"{name.upper()}_HTTP_PORT"
+    port = port or f"{name.upper()}_HTTP_PORT"
     return Spec(
-        name, ("{python}", "-m", name), (port,), lambda p: _http_ready(p[port], "/health/ready"), 150.0
+        name, ("{python}", "-m", module or name), (port,), lambda p: _http_ready(p[port], "/health/ready"), 150.0
     )  # a consumer-group join can take a while
 
 
@@ -312,7 +316,8 @@ SPECS = {
             _maildev_version,
             "2.2.1",
         ),
-        *(_service(name) for name in GROUPS["services"]),
+        *(_service(name) for name in ("deposit", "routing", "notification", "archive")),
+        _service("archive-mover", "archive.mover", "ARCHIVE_MOVER_PORT"),  # the archive's periodic sweep
     )
 }
 
@@ -336,6 +341,7 @@ def resolve_ports(env_overrides: dict | None = None) -> dict[str, int]:
 
 
 LOCAL_ADMIN_TOKEN = "tvx_local_admin"
+LOCAL_INTERNAL_TOKEN = "local-internal-token"
 
 
 def service_environment(env_overrides: dict | None = None) -> dict[str, str]:
@@ -357,6 +363,12 @@ def service_environment(env_overrides: dict | None = None) -> dict[str, str]:
         "PYTHONUNBUFFERED": ("", "1"),  # so logs/NAME.log shows output as it happens
         # The local stack's administrator token (loopback only; production sets its own from a secret).
         "DEPOSIT_ADMIN_TOKEN": ("", LOCAL_ADMIN_TOKEN),
+        # The services' shared secret for /internal/v1 (the archive copies dossiers through it).
+        "INTERNAL_TOKEN": ("", LOCAL_INTERNAL_TOKEN),
+        "DEPOSIT_INTERNAL_URL": ("DEPOSIT_HTTP_PORT", f"http://{HOST}:{p['DEPOSIT_HTTP_PORT']}"),
+        "DEPOSIT_PUBLIC_URL": ("DEPOSIT_HTTP_PORT", f"http://{HOST}:{p['DEPOSIT_HTTP_PORT']}"),
+        "NOTIFICATION_INTERNAL_URL": ("NOTIFICATION_HTTP_PORT", f"http://{HOST}:{p['NOTIFICATION_HTTP_PORT']}"),
+        "ARCHIVE_PUBLIC_URL": ("ARCHIVE_HTTP_PORT", f"http://{HOST}:{p['ARCHIVE_HTTP_PORT']}"),
     }
     env = dict(os.environ)
     for var, (source, value) in derived.items():
@@ -664,7 +676,7 @@ def main(argv=None) -> int:
             f"\ndeposit API     http://{HOST}:{p['DEPOSIT_HTTP_PORT']}/docs\n"
             f"admin token     {service_environment()['DEPOSIT_ADMIN_TOKEN']}  (python -m deposit.seed uses it)\n"
             f"MailDev UI      http://{HOST}:{p['MAILDEV_UI_PORT']}\n"
-            f"archive API     http://{HOST}:{p['ARCHIVE_HTTP_PORT']}/docs\n"
+            f"archive API     http://{HOST}:{p['ARCHIVE_HTTP_PORT']}/docs  (sweep: python -m archive.sweep)\n"
             f"logs            {resolve_run_dir(args.run_dir) / 'logs'}"
         )
     return 0

@@ -9,13 +9,16 @@ DAY = 86400
 
 
 class BusinessClock:
-    """Both services' business clocks, moved together (``CLOCK_CONTROL`` is on in the test stack)."""
+    """The business clocks of deposit, routing and the archive's mover, moved together (``CLOCK_CONTROL``
+    is on in the test stack): a dossier built in the past is not stale for the mover until the clocks
+    come back to the present."""
 
     def __init__(self, system):
         self.deposit = httpx.AsyncClient(
             base_url=system.deposit_url, headers={"Authorization": f"Bearer {system.env['DEPOSIT_ADMIN_TOKEN']}"}
         )
         self.routing = httpx.AsyncClient(base_url=system.routing_url, timeout=30)
+        self.mover = httpx.AsyncClient(base_url=system.archive_mover_url, timeout=30)
         self.offset_days = 0.0
 
     async def set(self, days: float) -> None:
@@ -23,6 +26,7 @@ class BusinessClock:
         body = {"offset_seconds": days * DAY}
         assert (await self.deposit.post("/admin/clock", json=body)).status_code == 200
         assert (await self.routing.post("/admin/clock", json=body)).status_code == 200
+        assert (await self.mover.post("/admin/clock", json=body)).status_code == 200
 
     async def planned(self, dossier_id: str, echeance: str, timeout: float = 20.0) -> dict:
         """Routing's plan for the dossier, once it holds ``echeance`` (routing has seen the facts)."""
@@ -40,3 +44,4 @@ class BusinessClock:
         await self.set(0)
         await self.deposit.aclose()
         await self.routing.aclose()
+        await self.mover.aclose()

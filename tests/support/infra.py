@@ -33,6 +33,7 @@ TEST_PORTS = {
         "ROUTING_HTTP_PORT": 18001,
         "NOTIFICATION_HTTP_PORT": 18002,
         "ARCHIVE_HTTP_PORT": 18003,
+        "ARCHIVE_MOVER_PORT": 18004,
     }.items()
 }
 

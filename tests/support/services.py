@@ -8,7 +8,7 @@ import httpx
 
 from tests.support.infra import TEST_PORTS, TEST_RUN_DIR, Infrastructure, load_stack
 
-SERVICES = ["deposit", "routing", "notification", "archive"]
+SERVICES = ["deposit", "routing", "notification", "archive", "archive-mover"]
 
 
 @dataclass
@@ -18,6 +18,7 @@ class RunningServices:
     notification_url: str
     archive_url: str
     routing_url: str
+    archive_mover_url: str
 
     def restart(self, name: str, **extra_env: str) -> None:
         """Stop ``name`` and start it again, optionally with extra settings."""
@@ -47,6 +48,10 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "OUTBOX_LEASE_SECONDS": "3",
         "CLOCK_CONTROL": "true",  # routing's business clock moves forward in the time tests
         "DEADLINE_SWEEP_SECONDS": "1",
+        # The archive's mover sweeps every 2 s; a move a killed worker left is resumed 5 s later.
+        "ARCHIVE_SWEEP_SECONDS": "2",
+        "ARCHIVE_LEASE_SECONDS": "5",
+        "ARCHIVE_ANNOUNCE_WAIT_SECONDS": "10",
         "DEPOSIT_ADMIN_TOKEN": f"tvx_test_admin_{secrets.token_hex(16)}",
         "TOOLS_DIR": os.environ.get("TOOLS_DIR", ""),
     }
@@ -63,6 +68,7 @@ def start_services(infra: Infrastructure) -> RunningServices:
         notification_url=base(TEST_PORTS["NOTIFICATION_HTTP_PORT"]),
         archive_url=base(TEST_PORTS["ARCHIVE_HTTP_PORT"]),
         routing_url=base(TEST_PORTS["ROUTING_HTTP_PORT"]),
+        archive_mover_url=base(TEST_PORTS["ARCHIVE_MOVER_PORT"]),
     )
 
 

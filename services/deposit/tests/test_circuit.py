@@ -1,10 +1,9 @@
-"""The circuit's state machine, association table and access rules: pure, no I/O."""
+"""The circuit's state machine and association table: pure, no I/O (access rules: libs/readmodel)."""
 
 import pytest
 
-from contracts import Echeance, Profil, Role, Statut
+from contracts import Echeance, Role, Statut
 from deposit.domain import circuit
-from deposit.domain.access import Habilitation, Principal
 from deposit.domain.circuit import FOLLOWS, TRANSITIONS, Action, check_follow, check_motif, transition_for
 from deposit.domain.errors import Refusal
 from tests.support.snapshots import DESTINATAIRE, FOURNISSEUR, MOA, MOE, VALIDEUR, snapshot
@@ -163,27 +162,6 @@ def test_who_holds_a_piece_in_each_status(cadre, statut, role, siret):
 @pytest.mark.parametrize("statut", [S.DEPOSEE, S.ASSOCIEE, S.REJETEE, S.MISE_EN_PAIEMENT, S.REFUSEE_MOE])
 def test_nobody_is_expected_to_act_in_waiting_or_final_statuses(statut):
     assert circuit.holder(snapshot("A4", statut)) is None and circuit.call_to_action(snapshot("A4", statut)) is None
-
-
-# ---- access ---------------------------------------------------------------------------------------
-
-
-def test_access_rules():
-    user = Principal(
-        "u@x.fr",
-        "U",
-        habilitations=(
-            Habilitation(MOE, Profil.MODIFICATION),
-            Habilitation(MOA, Profil.CONSULTATION),
-            Habilitation(DESTINATAIRE, Profil.MODIFICATION, service="COMPTA"),
-        ),
-    )
-    assert user.can_read([FOURNISSEUR, MOE], None) and user.can_act(MOE, None)
-    assert user.can_read([MOA], None) and not user.can_act(MOA, None)  # consultation reads, does not act
-    assert not user.can_read([FOURNISSEUR], None) and not user.can_act(FOURNISSEUR, None)
-    assert user.can_read([DESTINATAIRE], "COMPTA") and not user.can_read([DESTINATAIRE], "TRAVAUX")
-    assert user.can_act(DESTINATAIRE, "COMPTA") and not user.can_act(DESTINATAIRE, None)
-    assert not user.manages(MOE) and Principal("a", "A", admin=True).manages(MOE)
 
 
 # ---- délai global de paiement ------------------------------------------------------------------------

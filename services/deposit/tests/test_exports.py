@@ -1,25 +1,14 @@
-"""The read side's pure parts: CSV and XML rendering, the tableau de bord's counts, the search filter."""
+"""The read side's pure parts: CSV and XML rendering, the tableau de bord's counts, the pending and fiscal filters."""
 
 import csv
 import io
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date
 
-import pytest
-from bson.decimal128 import Decimal128
-
-from contracts import Cadre, Profil, Role, Statut
-from deposit.adapters.queries import (
-    PARIS,
-    PAYABLE_CADRES,
-    SearchCriteria,
-    fiscal_filter,
-    pending_filter,
-    search_filter,
-)
-from deposit.domain.access import Habilitation, Principal
+from contracts import Profil
+from deposit.adapters.queries import PAYABLE_CADRES, fiscal_filter, pending_filter
 from deposit.domain.exports import cadre_order, dashboard_counts, to_csv, to_xml
+from readmodel.access import Habilitation, Principal
 
 ME, OTHER, THIRD = "73282932000074", "44306184100047", "21750001600019"
 
@@ -149,56 +138,7 @@ def test_cadres_sort_in_numeric_order():
     assert sorted(["A19", "A4", "A15", "A8"], key=cadre_order) == ["A4", "A8", "A15", "A19"]
 
 
-# ---- search filter ----------------------------------------------------------------------------------
-
-
-def test_an_empty_search_reads_only_the_callers_structures():
-    assert search_filter(SearchCriteria(), {OTHER, ME}) == {"parties": {"$in": sorted([ME, OTHER])}}
-
-
-@pytest.mark.parametrize(
-    "criteria, expected",
-    [
-        (SearchCriteria(cadres=(Cadre.A19, Cadre.A4)), {"cadre": {"$in": ["A19", "A4"]}}),
-        (SearchCriteria(statuts=(Statut.DEPOSEE,)), {"statut": {"$in": ["DEPOSEE"]}}),
-        (SearchCriteria(numero="PDM-1"), {"numero": "PDM-1"}),
-        (SearchCriteria(numero_marche="M-2026"), {"numero_marche": "M-2026"}),
-        (SearchCriteria(code_service="VOIRIE"), {"code_service": "VOIRIE"}),
-        (SearchCriteria(date_du=date(2026, 1, 1)), {"date_piece": {"$gte": "2026-01-01"}}),
-        (
-            SearchCriteria(date_du=date(2026, 1, 1), date_au=date(2026, 1, 31)),
-            {"date_piece": {"$gte": "2026-01-01", "$lte": "2026-01-31"}},
-        ),
-        (SearchCriteria(montant_min=Decimal("10.00")), {"montant_ttc": {"$gte": Decimal128("10.00")}}),
-        (
-            SearchCriteria(montant_min=Decimal("10"), montant_max=Decimal("99.99")),
-            {"montant_ttc": {"$gte": Decimal128("10"), "$lte": Decimal128("99.99")}},
-        ),
-        (SearchCriteria(role=Role.MOE), {"moe": {"$in": sorted([ME, OTHER])}}),
-        (SearchCriteria(role=Role.SERVICE_FINANCIER), {"destinataire": {"$in": sorted([ME, OTHER])}}),
-        (SearchCriteria(role=Role.VALIDEUR), {"valideur": {"$in": sorted([ME, OTHER])}}),
-    ],
-)
-def test_each_criterion_adds_its_clause(criteria, expected):
-    query = search_filter(criteria, [ME, OTHER])
-
-    assert query == {"parties": {"$in": sorted([ME, OTHER])}, **expected}
-
-
-def test_a_structure_must_be_a_party_and_then_plays_the_role():
-    assert search_filter(SearchCriteria(structure=THIRD), [ME]) == {"parties": {"$in": [ME], "$all": [THIRD]}}
-    assert search_filter(SearchCriteria(structure=THIRD, role=Role.FOURNISSEUR), [ME]) == {
-        "parties": {"$in": [ME], "$all": [THIRD]},
-        "fournisseur": THIRD,
-    }
-
-
-def test_deposit_dates_are_whole_days_in_paris_time():
-    query = search_filter(SearchCriteria(depose_du=date(2026, 7, 1), depose_au=date(2026, 7, 31)), [ME])
-
-    low, high = query["deposee_le"]["$gte"], query["deposee_le"]["$lt"]
-    assert low == datetime(2026, 7, 1, tzinfo=PARIS) and low.utcoffset() == timedelta(hours=2)
-    assert high == datetime(2026, 8, 1, tzinfo=PARIS)  # the last day is included
+# ---- pending and fiscal filters (the search filter is tested in libs/readmodel) ---------------------
 
 
 def test_pending_and_fiscal_filters():

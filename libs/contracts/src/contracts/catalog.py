@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from contracts import topics
+from contracts.archiving import DossierArchived, DossierKept, DossierRemoved
 from contracts.envelope import Envelope
 from contracts.events import (
     DeadlineReached,
@@ -36,6 +37,9 @@ CATALOG: tuple[EventSpec, ...] = (
     EventSpec("fr.travaux.structure.upserted.v1", StructureUpserted, topics.STRUCTURES),
     EventSpec("fr.travaux.deadline.reached.v1", DeadlineReached, topics.DEADLINES),
     EventSpec("fr.travaux.payment.penalties.v1", LatePaymentPenalties, topics.DEADLINES),
+    EventSpec("fr.travaux.dossier.archived.v1", DossierArchived, topics.DOSSIERS_ARCHIVED),
+    EventSpec("fr.travaux.dossier.removed.v1", DossierRemoved, topics.DOSSIERS_REMOVED),
+    EventSpec("fr.travaux.dossier.kept.v1", DossierKept, topics.DOSSIERS_REMOVED),
 )
 
 _BY_TYPE = {spec.type: spec for spec in CATALOG}

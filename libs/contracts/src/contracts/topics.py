@@ -4,10 +4,11 @@ PIECES_SUBMITTED = "travaux.pieces.submitted"
 PIECES_ROUTED = "travaux.pieces.routed"
 PIECES_STATUS = "travaux.pieces.status"
 STRUCTURES = "travaux.structures"  # compacted, keyed by SIRET
-DOSSIERS_ARCHIVED = "travaux.dossiers.archived"
+DOSSIERS_ARCHIVED = "travaux.dossiers.archived"  # archive → deposit: a verified copy exists
+DOSSIERS_REMOVED = "travaux.dossiers.removed"  # deposit → archive, notification, routing: the outcome
 DEADLINES = "travaux.deadlines"  # legal deadlines reached, keyed by dossier
 
-ALL = (PIECES_SUBMITTED, PIECES_ROUTED, PIECES_STATUS, STRUCTURES, DOSSIERS_ARCHIVED, DEADLINES)
+ALL = (PIECES_SUBMITTED, PIECES_ROUTED, PIECES_STATUS, STRUCTURES, DOSSIERS_ARCHIVED, DOSSIERS_REMOVED, DEADLINES)
 COMPACTED = frozenset({STRUCTURES})
 
 

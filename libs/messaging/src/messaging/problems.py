@@ -32,6 +32,7 @@ class Problem(Exception):
     status: int = 422
     errors: list[FieldError] = field(default_factory=list)
     extensions: dict[str, Any] = field(default_factory=dict)  # extra members of the problem document
+    headers: dict[str, str] = field(default_factory=dict)  # extra HTTP headers (Link, Retry-After...)
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -98,7 +99,9 @@ def problem_body(problem: Problem, instance: str) -> dict[str, Any]:
 
 
 def problem_response(problem: Problem, instance: str) -> JSONResponse:
-    return JSONResponse(problem_body(problem, instance), status_code=problem.status, media_type=MEDIA_TYPE)
+    return JSONResponse(
+        problem_body(problem, instance), status_code=problem.status, media_type=MEDIA_TYPE, headers=problem.headers
+    )
 
 
 def field_code(

@@ -19,3 +19,6 @@ class CommonSettings(BaseSettings):
     instance_id: str = socket.gethostname()
     # Exposes POST /admin/clock to move the business clock forward (tests, catch-up). Never in production.
     clock_control: bool = False
+    # The shared secret of the service-to-service endpoints (/internal/v1/...), through which the archive
+    # service copies dossiers from their owners. Unset: those endpoints answer 503.
+    internal_token: str | None = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pymongo import AsyncMongoClient
 
 from contracts import topics
+from deposit.adapters.archived import ArchivedDossiers
 from deposit.adapters.directory import DirectoryStore
 from deposit.adapters.documents import DocumentStore
 from deposit.adapters.idempotency import IdempotencyStore
@@ -30,6 +31,7 @@ class DepositContext:
     outbox: Outbox
     processed: ProcessedEvents
     relay: OutboxRelay
+    archived: ArchivedDossiers
     clock: Clock = field(default_factory=Clock)  # the business clock: dates of deposits, actions, decisions
 
     @property
@@ -57,14 +59,15 @@ async def start(settings: DepositSettings) -> DepositContext:
         outbox=outbox,
         processed=ProcessedEvents(database),
         relay=OutboxRelay(outbox, runtime.producer, lease_seconds=settings.outbox_lease_seconds),
+        archived=ArchivedDossiers(database),
     )
-    for store in (ctx.pieces, ctx.documents, ctx.directory, ctx.idempotency, ctx.outbox, ctx.processed):
+    for store in (ctx.pieces, ctx.documents, ctx.directory, ctx.idempotency, ctx.outbox, ctx.processed, ctx.archived):
         await store.ensure_indexes()
     if settings.deposit_admin_token:
         await ctx.directory.ensure_admin(settings.deposit_admin_email, settings.deposit_admin_token)
     if settings.outbox_relay_enabled:
         ctx.relay.start()
-    await runtime.consume([topics.PIECES_ROUTED, topics.DEADLINES], handlers(ctx))
+    await runtime.consume([topics.PIECES_ROUTED, topics.DEADLINES, topics.DOSSIERS_ARCHIVED], handlers(ctx))
     return ctx
 
 

@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 
+from messaging.internal import extended_json, internal_router
 from messaging.serve import service_app
 from notification import bootstrap
 from notification.settings import NotificationSettings
@@ -16,6 +17,17 @@ async def notifications(request: Request, dossier_id: str) -> list[dict[str, Any
     return await request.app.state.ctx.deliveries.of_dossier(dossier_id)
 
 
+def internal(token: str | None) -> APIRouter:
+    """What the archive service copies a dossier's notification records from (``messaging.internal``)."""
+    router = internal_router(token)
+
+    @router.get("/dossiers/{dossier_id}/notifications")
+    async def records(request: Request, dossier_id: str) -> Response:
+        return extended_json(await request.app.state.ctx.deliveries.records_of(dossier_id))
+
+    return router
+
+
 def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     settings = settings or NotificationSettings()
     return service_app(
@@ -23,5 +35,5 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         description="Courriels aux acteurs des dossiers de facturation de travaux.",
         start=lambda: bootstrap.start(settings),
         stop=bootstrap.stop,
-        routers=[router],
+        routers=[router, internal(settings.internal_token)],
     )

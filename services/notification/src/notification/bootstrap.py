@@ -51,7 +51,9 @@ async def start(settings: NotificationSettings) -> NotificationContext:
     await ctx.deliveries.ensure_indexes()
     ctx.sender = Sender(ctx)
     ctx.sender.start()
-    await ctx.runtime.consume([topics.STRUCTURES, topics.PIECES_STATUS, topics.DEADLINES], handlers(ctx))
+    await ctx.runtime.consume(
+        [topics.STRUCTURES, topics.PIECES_STATUS, topics.DEADLINES, topics.DOSSIERS_REMOVED], handlers(ctx)
+    )
     return ctx
 
 

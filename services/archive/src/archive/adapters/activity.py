@@ -1,14 +1,23 @@
-"""Last activity per dossier: the input of the two-year archiving sweep.
+"""Last activity per dossier, and the state of its move to the archive: the sweep's input.
 
-Updates are ``$max`` on the event time, so a replayed or late event can never move a dossier's
-last activity backwards: idempotent without a processed-events record.
+``{_id: dossier_id, first_seen_at, last_activity_at, seq, statuts_vus, phase, move}``
+
+- ``last_activity_at`` only grows (``$max`` on the event time): a replayed or late event never moves it back.
+- ``seq`` counts the events seen: a move compares it before announcing, so activity during a move stops it.
+- ``phase``: ``active``, ``moving`` (``move``: ``{id, step, lease_until, seq, started_at}``), ``archived``,
+  or ``absent`` (its owner does not know it: nothing to move). Index ``(phase, last_activity_at)`` gives
+  the sweep its candidates in time that grows with their number, not with the store's size;
+  ``(phase, move.lease_until)`` gives the moves a crashed worker left.
 """
 
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+ACTIVE, MOVING, ARCHIVED, ABSENT = "active", "moving", "archived", "absent"
 
 
 class ActivityLog:
@@ -16,15 +25,17 @@ class ActivityLog:
         self.collection = database["dossier_activity"]
 
     async def ensure_indexes(self) -> None:
-        # The sweep looks for dossiers whose last activity is older than a date.
-        await self.collection.create_index([("last_activity_at", ASCENDING)])
+        await self.collection.update_many({"phase": {"$exists": False}}, {"$set": {"phase": ACTIVE}})
+        await self.collection.create_index([("phase", ASCENDING), ("last_activity_at", ASCENDING)])
+        await self.collection.create_index([("phase", ASCENDING), ("move.lease_until", ASCENDING)])
 
     async def touch(self, dossier_id: str, at: datetime, statut: str) -> None:
         await self.collection.update_one(
             {"_id": dossier_id},
             {
                 "$max": {"last_activity_at": at},
-                "$setOnInsert": {"first_seen_at": at},
+                "$inc": {"seq": 1},
+                "$setOnInsert": {"first_seen_at": at, "phase": ACTIVE},
                 "$addToSet": {"statuts_vus": statut},
             },
             upsert=True,
@@ -32,3 +43,86 @@ class ActivityLog:
 
     async def get(self, dossier_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": dossier_id})
+
+    # ---- the sweep --------------------------------------------------------------------------------
+
+    async def candidates(self, before: datetime, limit: int, skip: set[str] = frozenset()) -> list[str]:
+        """Active dossiers whose last activity is before ``before``, oldest first (but those in ``skip``)."""
+        query: dict[str, Any] = {"phase": ACTIVE, "last_activity_at": {"$lt": before}}
+        if skip:
+            query["_id"] = {"$nin": sorted(skip)}
+        cursor = (
+            self.collection.find(query, {"_id": 1})
+            .sort([("phase", ASCENDING), ("last_activity_at", ASCENDING)])
+            .limit(limit)
+        )
+        return [doc["_id"] async for doc in cursor]
+
+    async def abandoned(self, now: datetime, limit: int) -> list[str]:
+        """Moves whose worker let the lease expire (crashed, or waiting for an answer too long)."""
+        cursor = self.collection.find({"phase": MOVING, "move.lease_until": {"$lt": now}}, {"_id": 1}).limit(limit)
+        return [doc["_id"] async for doc in cursor]
+
+    async def claim(
+        self, dossier_id: str, before: datetime, move_id: str, now: datetime, lease_until: datetime
+    ) -> dict[str, Any] | None:
+        """Start a move, if the dossier is still active and stale; returns the move. The events seen so far
+        (``seq``) are written into the move, so that any later event shows."""
+        found = await self.collection.find_one({"_id": dossier_id}, {"seq": 1})
+        if found is None:
+            return None
+        move = {
+            "id": move_id,
+            "step": "claimed",
+            "started_at": now,
+            "lease_until": lease_until,
+            "seq": found.get("seq"),
+        }
+        doc = await self.collection.find_one_and_update(
+            {"_id": dossier_id, "phase": ACTIVE, "last_activity_at": {"$lt": before}, "seq": found.get("seq")},
+            {"$set": {"phase": MOVING, "move": move}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else doc["move"]
+
+    async def take_over(self, dossier_id: str, now: datetime, lease_until: datetime) -> dict[str, Any] | None:
+        """Resume a move whose lease expired; returns the move (its step says where to resume)."""
+        doc = await self.collection.find_one_and_update(
+            {"_id": dossier_id, "phase": MOVING, "move.lease_until": {"$lt": now}},
+            {"$set": {"move.lease_until": lease_until}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else doc["move"]
+
+    async def step(self, dossier_id: str, move_id: str, step: str, lease_until: datetime, **fields: Any) -> bool:
+        done = await self.collection.update_one(
+            {"_id": dossier_id, "phase": MOVING, "move.id": move_id},
+            {
+                "$set": {
+                    "move.step": step,
+                    "move.lease_until": lease_until,
+                    **{f"move.{k}": v for k, v in fields.items()},
+                }
+            },
+        )
+        return done.modified_count == 1
+
+    async def quiet_since_claim(self, dossier_id: str, move_id: str) -> bool:
+        """No event reached the dossier since the move started."""
+        doc = await self.collection.find_one({"_id": dossier_id, "move.id": move_id}, {"seq": 1, "move.seq": 1})
+        return doc is not None and doc.get("seq") == doc["move"].get("seq")
+
+    async def end_move(
+        self, dossier_id: str, move_id: str, phase: str, session: AsyncClientSession | None = None, **fields: Any
+    ) -> bool:
+        """The move is over: the dossier is ``archived``, ``active`` again (kept, aborted) or ``absent``."""
+        done = await self.collection.update_one(
+            {"_id": dossier_id, "move.id": move_id},
+            {"$set": {"phase": phase, **fields}, "$unset": {"move": ""}},
+            session=session,
+        )
+        return done.modified_count == 1
+
+    async def phases(self) -> dict[str, int]:
+        cursor = await self.collection.aggregate([{"$group": {"_id": "$phase", "n": {"$sum": 1}}}])
+        return {doc["_id"]: doc["n"] async for doc in cursor}

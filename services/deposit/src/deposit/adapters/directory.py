@@ -15,7 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Contact, Profil, Structure, utcnow
-from deposit.domain.access import Habilitation, Principal
+from readmodel.access import Habilitation, Principal
 
 TOKEN_PREFIX = "tvx_"
 

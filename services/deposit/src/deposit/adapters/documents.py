@@ -64,6 +64,11 @@ class DocumentStore:
             "sha256": sha256,
         }
 
+    async def delete(self, file_ids: list[ObjectId], session: AsyncClientSession) -> None:
+        """Remove files (metadata and chunks) inside ``session``'s transaction."""
+        await self.chunks.delete_many({"files_id": {"$in": file_ids}}, session=session)
+        await self.files.delete_many({"_id": {"$in": file_ids}}, session=session)
+
     async def read(self, file_id: ObjectId) -> bytes:
         stream = await self.bucket.open_download_stream(file_id)
         return await stream.read()

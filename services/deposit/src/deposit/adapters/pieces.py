@@ -132,6 +132,20 @@ class PieceStore:
     async def get_dossier(self, dossier_id: str) -> dict[str, Any] | None:
         return await self.dossiers.find_one({"_id": dossier_id})
 
+    async def raw_dossier(
+        self, dossier_id: str, session: AsyncClientSession | None = None
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The dossier's record and its pièces' records exactly as stored (pièces by id)."""
+        dossier = await self.dossiers.find_one({"_id": dossier_id}, session=session)
+        if dossier is None:
+            return None, []
+        cursor = self.pieces.find({"dossier_id": dossier_id}, session=session).sort("_id", ASCENDING)
+        return dossier, await cursor.to_list()
+
+    async def remove_dossier(self, dossier_id: str, session: AsyncClientSession) -> None:
+        await self.pieces.delete_many({"dossier_id": dossier_id}, session=session)
+        await self.dossiers.delete_one({"_id": dossier_id}, session=session)
+
     async def pieces_of(self, dossier_id: str) -> list[dict[str, Any]]:
         cursor = self.pieces.find({"dossier_id": dossier_id}).sort("deposee_le", ASCENDING)
         return [from_mongo(r) async for r in cursor]

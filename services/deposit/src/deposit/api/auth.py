@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from deposit.domain.access import Principal
 from deposit.domain.errors import Refusal
+from readmodel.access import Principal
 
 _bearer = HTTPBearer(
     auto_error=False,

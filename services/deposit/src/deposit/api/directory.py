@@ -14,10 +14,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from contracts import PresenceMoa, Profil, Structure, StructureUpserted, make_event
 from deposit.api.auth import Caller, forbidden
 from deposit.bootstrap import SOURCE, DepositContext
-from deposit.domain.access import Habilitation, Principal
 from deposit.domain.errors import FieldError, Refusal
 from messaging.mongo import in_transaction
 from messaging.problems import problem_responses
+from readmodel.access import Habilitation, Principal
 
 router = APIRouter(tags=["annuaire"])
 

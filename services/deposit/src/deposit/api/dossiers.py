@@ -6,9 +6,10 @@ from deposit.api.auth import Caller
 from deposit.api.models import DossierView
 from deposit.api.views import dossier_view
 from deposit.bootstrap import DepositContext
-from deposit.domain.access import Principal
 from deposit.domain.errors import Refusal
+from deposit.usecases.archived import archived_dossier_refusal
 from messaging.problems import problem_responses
+from readmodel.access import Principal
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 
@@ -26,6 +27,9 @@ async def visible_dossier(ctx: DepositContext, caller: Principal, dossier_id: st
     pieces = [] if dossier is None else await ctx.pieces.pieces_of(dossier_id)
     visible = [p for p in pieces if caller.can_read(p["parties"], p.get("code_service"))]
     if not visible:
+        gone = None if dossier is not None else await archived_dossier_refusal(ctx, caller, dossier_id)
+        if gone is not None:
+            raise gone
         raise Refusal("dossier_inconnu", "Dossier inconnu", f"Aucun dossier {dossier_id} visible.", 404)
     return dossier, visible
 

@@ -13,11 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from contracts import Cadre, Role, Siret, Statut, info, libelle, utcnow
-from deposit.adapters.queries import PARIS, ReadQueries, SearchCriteria
+from contracts import Siret, info, libelle, utcnow
+from deposit.adapters.queries import ReadQueries
 from deposit.api.auth import Caller
 from deposit.api.dossiers import visible_dossier
 from deposit.api.read_models import (
@@ -27,7 +27,6 @@ from deposit.api.read_models import (
     FiscalLine,
     FiscalList,
     PendingItem,
-    RoleFiltre,
     SearchItem,
     SearchPage,
     ServiceCountsView,
@@ -38,6 +37,8 @@ from deposit.bootstrap import DepositContext
 from deposit.domain.errors import Refusal
 from deposit.domain.exports import dashboard_counts, to_csv, to_xml
 from messaging.problems import problem_responses
+from readmodel.search import PARIS, SearchCriteria
+from readmodel.search_params import check_interval, search_criteria
 
 router = APIRouter(prefix="/v1", tags=["consultation"])
 
@@ -68,15 +69,6 @@ def _ctx(request: Request) -> DepositContext:
 
 def _queries(request: Request) -> ReadQueries:
     return ReadQueries(_ctx(request).pieces)
-
-
-def _check_interval(name: str, low: Any, high: Any) -> None:
-    if low is not None and high is not None and low > high:
-        raise Refusal(
-            "intervalle_invalide",
-            "Intervalle invalide",
-            f"{name} : le début ({low}) est après la fin ({high}).",
-        )
 
 
 def _format(value: str) -> ExportFormat:
@@ -161,6 +153,16 @@ SEARCH_DESCRIPTION = (
 )
 
 
+async def _paging(
+    page: Annotated[int, Query(ge=1, description="Page demandée, à partir de 1")] = 1,
+    taille: Annotated[int, Query(ge=1, le=500, description="Résultats par page")] = 50,
+    format_: FormatQuery = "json",
+) -> tuple[int, int, str]:
+    """The page, its size and the format of a search. A dependency declared after the criteria only so that
+    the OpenAPI keeps listing the query parameters criteria first, then page, taille and format."""
+    return page, taille, format_
+
+
 @router.get(
     "/pieces",
     response_model=SearchPage,
@@ -174,46 +176,11 @@ SEARCH_DESCRIPTION = (
 async def search_pieces(
     request: Request,
     caller: Caller,
-    cadre: Annotated[list[Cadre] | None, Query(description="Cadre de facturation (répétable), ex. A4")] = None,
-    statut: Annotated[list[Statut] | None, Query(description="Statut (répétable)")] = None,
-    numero: Annotated[str | None, Query(max_length=40, description="Numéro exact de la pièce")] = None,
-    numero_marche: Annotated[str | None, Query(max_length=50, description="Numéro de marché exact")] = None,
-    structure: Annotated[Siret | None, Query(description="SIRET d'une structure partie à la pièce")] = None,
-    role: Annotated[RoleFiltre | None, Query(description="Rôle tenu dans la pièce par mes structures")] = None,
-    code_service: Annotated[str | None, Query(max_length=100, description="Code service exact")] = None,
-    depose_du: Annotated[date | None, Query(description="Déposée à partir de ce jour")] = None,
-    depose_au: Annotated[date | None, Query(description="Déposée au plus tard ce jour")] = None,
-    date_du: Annotated[date | None, Query(description="Date de pièce à partir de ce jour")] = None,
-    date_au: Annotated[date | None, Query(description="Date de pièce au plus tard ce jour")] = None,
-    montant_min: Annotated[
-        Decimal | None, Query(ge=0, max_digits=15, decimal_places=2, description="TTC minimal")
-    ] = None,
-    montant_max: Annotated[
-        Decimal | None, Query(ge=0, max_digits=15, decimal_places=2, description="TTC maximal")
-    ] = None,
-    page: Annotated[int, Query(ge=1, description="Page demandée, à partir de 1")] = 1,
-    taille: Annotated[int, Query(ge=1, le=500, description="Résultats par page")] = 50,
-    format_: FormatQuery = "json",
+    criteria: Annotated[SearchCriteria, Depends(search_criteria)],
+    paging: Annotated[tuple[int, int, str], Depends(_paging)],
 ) -> SearchPage | Response:
+    page, taille, format_ = paging
     fmt = _format(format_)
-    _check_interval("dates de dépôt", depose_du, depose_au)
-    _check_interval("dates de pièce", date_du, date_au)
-    _check_interval("montants", montant_min, montant_max)
-    criteria = SearchCriteria(
-        cadres=tuple(cadre or ()),
-        statuts=tuple(statut or ()),
-        numero=numero,
-        numero_marche=numero_marche,
-        structure=structure,
-        role=Role(role.value) if role else None,
-        code_service=code_service,
-        depose_du=depose_du,
-        depose_au=depose_au,
-        date_du=date_du,
-        date_au=date_au,
-        montant_min=montant_min,
-        montant_max=montant_max,
-    )
     found = await _queries(request).search(caller, criteria, page, taille)
     answer = SearchPage(
         page=page,
@@ -306,7 +273,7 @@ async def get_fiscal_list(
     format_: FormatQuery = "json",
 ) -> FiscalList | Response:
     fmt = _format(format_)
-    _check_interval("dates de pièce", du, au)
+    check_interval("dates de pièce", du, au)
     records = await _queries(request).fiscal(caller, du, au, structure)
     lines = [FiscalLine(**{k: r.get(k) for k in FiscalLine.model_fields}) for r in records]
     answer = FiscalList(

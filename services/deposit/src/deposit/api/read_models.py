@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from contracts import Cadre, ExpectedAction, Role, Statut, TypeTva
+from contracts import Cadre, ExpectedAction, Statut, TypeTva
 from contracts.money import Montant
 
 
@@ -13,16 +13,6 @@ class ExportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     XML = "xml"
-
-
-class RoleFiltre(StrEnum):
-    """The roles a search may filter on (the pièce's field: fournisseur, valideur, moe, moa, destinataire)."""
-
-    FOURNISSEUR = Role.FOURNISSEUR.value
-    VALIDEUR = Role.VALIDEUR.value
-    MOE = Role.MOE.value
-    MOA = Role.MOA.value
-    SERVICE_FINANCIER = Role.SERVICE_FINANCIER.value
 
 
 class PieceItem(BaseModel):

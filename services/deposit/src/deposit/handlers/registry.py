@@ -2,9 +2,10 @@
 
 from functools import partial
 
-from contracts import DeadlineReached, LatePaymentPenalties, PieceRouted
+from contracts import DeadlineReached, DossierArchived, LatePaymentPenalties, PieceRouted
 from deposit.bootstrap import DepositContext
 from deposit.handlers.deadline_reached import on_deadline_reached
+from deposit.handlers.dossier_archived import on_dossier_archived
 from deposit.handlers.late_payment import on_late_payment
 from deposit.handlers.piece_routed import on_piece_routed
 from messaging.consumer import Handler
@@ -15,4 +16,5 @@ def handlers(ctx: DepositContext) -> dict[type, Handler]:
         PieceRouted: partial(on_piece_routed, ctx),
         DeadlineReached: partial(on_deadline_reached, ctx),
         LatePaymentPenalties: partial(on_late_payment, ctx),
+        DossierArchived: partial(on_dossier_archived, ctx),
     }

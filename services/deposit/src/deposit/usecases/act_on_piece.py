@@ -11,13 +11,14 @@ from deposit.adapters.idempotency import fingerprint
 from deposit.adapters.pieces import ConcurrentChange, snapshot_of
 from deposit.bootstrap import DepositContext
 from deposit.domain import circuit
-from deposit.domain.access import Principal
 from deposit.domain.circuit import Action
 from deposit.domain.errors import Refusal
 from deposit.domain.piece import change_status
+from deposit.usecases.archived import archived_piece_refusal
 from deposit.usecases.deposit_piece import Answer, Upload, check_attachments, check_parties, replay
 from deposit.usecases.status_events import record_change
 from messaging.mongo import in_transaction
+from readmodel.access import Principal
 
 RECYCLABLE_FIELDS = ("destinataire", "code_service", "numero_engagement", "moa")
 
@@ -40,10 +41,12 @@ class ActionRequest:
 
 
 async def visible_piece(ctx: DepositContext, caller: Principal, piece_id: str) -> dict:
-    """The pièce's record when the caller may see it; 404 otherwise (not 403: its existence stays private)."""
+    """The pièce's record when the caller may see it; 410 if it moved to the archive; 404 otherwise (not
+    403: its existence stays private)."""
     record = await ctx.pieces.get(piece_id)
     if record is None or not caller.can_read(record["parties"], record.get("code_service")):
-        raise Refusal("piece_inconnue", "Pièce inconnue", f"Aucune pièce {piece_id} visible.", 404)
+        gone = None if record is not None else await archived_piece_refusal(ctx, caller, piece_id)
+        raise gone or Refusal("piece_inconnue", "Pièce inconnue", f"Aucune pièce {piece_id} visible.", 404)
     return record
 
 

@@ -22,14 +22,15 @@ from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, 
 from deposit.api.models import PieceInput
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain import deposit_rules as rules
-from deposit.domain.access import Principal
 from deposit.domain.circuit import check_follow, party_field
 from deposit.domain.errors import FieldError, Refusal
 from deposit.domain.piece import change_status, initial_history
+from deposit.usecases.archived import archived_piece_refusal
 from deposit.usecases.parse_input import parse_piece
 from deposit.usecases.status_events import record_change
 from messaging.mongo import in_transaction
 from messaging.problems import field_problem
+from readmodel.access import Principal
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ def _validate(piece: PieceInput, cadre: Cadre, parties: dict, today: date) -> Pi
 async def _previous(ctx: DepositContext, caller: Principal, piece_id: str) -> PieceSnapshot:
     record = await ctx.pieces.get(piece_id)
     if record is None or not caller.can_read(record["parties"], record.get("code_service")):
-        raise Refusal(
+        gone = None if record is not None else await archived_piece_refusal(ctx, caller, piece_id, as_previous=True)
+        raise gone or Refusal(
             "piece_precedente_inconnue", "Pièce précédente inconnue", f"Aucune pièce {piece_id} visible.", 404
         )
     return snapshot_of(record)

@@ -141,6 +141,24 @@ class DeliveryLog:
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": key})
 
+    async def records_of(self, dossier_id: str) -> list[dict[str, Any]]:
+        """Every ledger record of the dossier as stored, with its queued or dead message if it has one."""
+        records = await self.collection.find({"dossier_id": dossier_id}).sort("_id", ASCENDING).to_list()
+        keys = [r["_id"] for r in records]
+        queued = {e["_id"]: e async for e in self.queue_.find({"_id": {"$in": keys}})}
+        dead = {e["_id"]: e async for e in self.dead.find({"_id": {"$in": keys}})}
+        for record in records:
+            message = queued.get(record["_id"]) or dead.get(record["_id"])
+            if message is not None:
+                record["message"] = {k: message.get(k) for k in ("subject", "text", "html")}
+        return records
+
+    async def forget(self, keys: list[str], session: AsyncClientSession) -> int:
+        """Remove records (and their queued or dead message) that now live in the archive."""
+        await self.queue_.delete_many({"_id": {"$in": keys}}, session=session)
+        await self.dead.delete_many({"_id": {"$in": keys}}, session=session)
+        return (await self.collection.delete_many({"_id": {"$in": keys}}, session=session)).deleted_count
+
     async def of_dossier(self, dossier_id: str) -> list[dict[str, Any]]:
         hidden = {"_id": 0, "text": 0, "html": 0}
         return await self.collection.find({"dossier_id": dossier_id}, hidden).sort("created_at", ASCENDING).to_list()

@@ -1,6 +1,7 @@
 """The latest snapshot of each pièce, from the status stream: what a deadline e-mail names and who it
 reaches (deadline events carry only the pièce's id)."""
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import PieceSnapshot
@@ -18,3 +19,6 @@ class PieceView:
     async def get(self, piece_id: str) -> PieceSnapshot | None:
         doc = await self.collection.find_one({"_id": piece_id})
         return None if doc is None else PieceSnapshot.model_validate(doc["snapshot"])
+
+    async def forget(self, piece_ids: list[str], session: AsyncClientSession) -> None:
+        await self.collection.delete_many({"_id": {"$in": piece_ids}}, session=session)

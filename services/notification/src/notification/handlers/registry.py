@@ -2,10 +2,17 @@
 
 from functools import partial
 
-from contracts import DeadlineReached, LatePaymentPenalties, PieceStatusChanged, StructureUpserted
+from contracts import (
+    DeadlineReached,
+    DossierRemoved,
+    LatePaymentPenalties,
+    PieceStatusChanged,
+    StructureUpserted,
+)
 from messaging.consumer import Handler
 from notification.bootstrap import NotificationContext
 from notification.handlers.deadline_reached import on_deadline
+from notification.handlers.dossier_removed import on_dossier_removed
 from notification.handlers.status_changed import on_status_changed
 from notification.handlers.structure_upserted import on_structure_upserted
 
@@ -16,4 +23,5 @@ def handlers(ctx: NotificationContext) -> dict[type, Handler]:
         PieceStatusChanged: partial(on_status_changed, ctx),
         DeadlineReached: partial(on_deadline, ctx),
         LatePaymentPenalties: partial(on_deadline, ctx),
+        DossierRemoved: partial(on_dossier_removed, ctx),
     }

@@ -2,10 +2,14 @@
 
 A user sees a dossier only when one of its structures is a party to it; ``CONSULTATION`` reads,
 ``MODIFICATION`` acts; a habilitation limited to a service covers only the pièces naming that service.
+
+``principal_from_user`` rebuilds a caller from what the deposit service's ``GET /v1/moi`` answers, so a
+service that does not own the directory applies the very same rules.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from contracts import Profil
 
@@ -48,3 +52,23 @@ class Principal:
 
     def manages_any(self) -> bool:
         return self.admin or any(h.gestionnaire for h in self.habilitations)
+
+
+def principal_from_user(view: Mapping[str, Any]) -> Principal | None:
+    """The caller described by a user view (the JSON of deposit's ``GET /v1/moi``); None for an inactive user.
+
+    ``view`` is ``{email, nom, active, admin, habilitations: [{siret, profil, service, gestionnaire}]}``;
+    absent members take the directory's defaults (active, not admin, no habilitation, whole structure).
+    """
+    if not view.get("active", True):
+        return None
+    email = view["email"]
+    return Principal(
+        email=email,
+        nom=view.get("nom") or email,
+        admin=bool(view.get("admin", False)),
+        habilitations=tuple(
+            Habilitation(h["siret"], Profil(h["profil"]), h.get("service"), bool(h.get("gestionnaire", False)))
+            for h in view.get("habilitations") or ()
+        ),
+    )

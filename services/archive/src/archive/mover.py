@@ -1,0 +1,116 @@
+"""``python -m archive.mover``: the periodic sweep, a faust timer (period ``ARCHIVE_SWEEP_SECONDS``).
+
+Each tick moves the dossiers stale at the business clock's now (``messaging.clock``; ``/admin/clock``
+moves it when ``CLOCK_CONTROL`` is on) and resumes the moves a dead worker left. Replicas may run side
+by side: a dossier is claimed by one move at a time. Health, readiness and Prometheus metrics are served
+on ``ARCHIVE_MOVER_PORT``.
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import faust
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from archive.bootstrap import ArchiveContext, open_context, stop
+from archive.settings import ArchiveSettings
+from messaging.clock import Clock
+from messaging.kafka import ensure_topics
+from messaging.logs import configure
+from messaging.mongo import ping
+
+log = logging.getLogger(__name__)
+settings = ArchiveSettings()
+clock = Clock()
+
+app = faust.App(
+    "archive-mover",
+    broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")],
+    store="memory://",
+    # Static membership and a short session, as routing: a restarted mover takes its predecessor's place
+    # in faust's group at once instead of waiting for the dead member to time out.
+    consumer_group_instance_id=f"{settings.instance_id}-archive-mover",
+    broker_session_timeout=10.0,
+    broker_heartbeat_interval=3.0,
+    topic_partitions=settings.topic_partitions,
+    topic_replication_factor=settings.topic_replication_factor,
+    web_port=settings.archive_mover_port,
+    web_bind=settings.http_host,
+    web_host=settings.http_host,
+)
+_state: dict[str, ArchiveContext | None] = {"ctx": None}
+_lock = asyncio.Lock()
+
+
+@app.task
+async def _prepare() -> None:
+    _state["ctx"] = await open_context(settings, "archive-mover")
+    log.info("archive mover ready: a sweep every %.0f s", settings.archive_sweep_seconds)
+
+
+@app.on_before_shutdown.connect
+async def _close(app: faust.App, **kwargs: object) -> None:
+    ctx, _state["ctx"] = _state["ctx"], None
+    if ctx is not None:
+        await stop(ctx)
+
+
+async def sweep_once() -> None:
+    ctx = _state["ctx"]
+    if ctx is None or _lock.locked():
+        return  # not ready yet, or the previous sweep still runs
+    async with _lock:
+        report = await ctx.mover.sweep(clock.now())
+        if report.outcomes:
+            log.info("archive sweep done: %s", report.summary())
+
+
+@app.timer(interval=settings.archive_sweep_seconds)
+async def sweep_archive() -> None:
+    await sweep_once()
+
+
+@app.page("/health/live")
+async def live(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
+    return web.json({"status": "ok"})
+
+
+@app.page("/health/ready")
+async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
+    ctx = _state["ctx"]
+    ok = ctx is not None and await ping(ctx.runtime.database)
+    return web.json({"status": "ok" if ok else "unavailable", "checks": {"database": ok}}, status=200 if ok else 503)
+
+
+@app.page("/metrics")
+async def metrics(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
+    return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+if settings.clock_control:
+
+    @app.page("/admin/clock")
+    class ClockControl(faust.web.View):
+        """Move the business clock (``{"offset_seconds": N}``) and sweep at once. Tests and catch-up only."""
+
+        async def get(self, request: faust.web.Request) -> faust.web.Response:
+            return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
+
+        async def post(self, request: faust.web.Request) -> faust.web.Response:
+            body = await request.json()
+            clock.set_offset(timedelta(seconds=float(body["offset_seconds"])))
+            asyncio.ensure_future(sweep_once())
+            return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
+
+
+def main() -> None:
+    configure("archive-mover", settings.log_level)
+    asyncio.run(
+        ensure_topics(settings.kafka_bootstrap_servers, settings.topic_partitions, settings.topic_replication_factor)
+    )
+    faust.Worker(app, loglevel=settings.log_level, override_logging=False).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()
