@@ -36,7 +36,7 @@ async def recorder(infrastructure):
 
 @pytest_asyncio.fixture(scope="session")
 async def system(infrastructure, recorder) -> RunningServices:
-    """The four services as processes; ready means every consumer joined its group."""
+    """The services as processes; ready means every consumer joined its group."""
     running = await asyncio.to_thread(start_services, infrastructure)
     await recorder.wait_assigned()
     yield running

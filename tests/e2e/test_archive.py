@@ -111,6 +111,12 @@ async def test_stale_dossiers_are_moved_whole_and_stay_searchable(system, cast, 
     assert (await fournisseur.client.get(f"/v1/pieces/{fresh}")).status_code == 200
     async with httpx.AsyncClient(base_url=system.notification_url) as notification:
         assert (await notification.get(f"/v1/dossiers/{d1}/notifications")).json() == []
+    async with httpx.AsyncClient(base_url=system.routing_url) as routing:  # its deadline facts are dropped
+        for _ in range(100):
+            if (await routing.get(f"/v1/dossiers/{d1}/echeances")).status_code == 404:
+                break
+            await asyncio.sleep(0.2)
+        assert (await routing.get(f"/v1/dossiers/{d1}/echeances")).status_code == 404
 
     # The archive holds them whole: every pièce with its history, documents byte for byte, the mails.
     reader = archive.client(fournisseur.token)

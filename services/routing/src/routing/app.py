@@ -4,7 +4,8 @@
   ``travaux.pieces.routed``: the recipient and status, or a routing error the issuer can fix.
 - ``watch_deadlines`` consumes ``travaux.pieces.status`` and keeps, per dossier in MongoDB, the facts the
   legal deadlines are computed from; ``sweep_deadlines`` publishes each deadline on ``travaux.deadlines``
-  once it falls due by the business clock (``messaging.clock``).
+  once it falls due by the business clock (``messaging.clock``); ``forget_archived`` drops a dossier's
+  facts once it moved to the archive (``travaux.dossiers.removed``).
 - ``structures``: the directory, a GlobalTable over ``travaux.structures`` (``routing.directory``).
 
 ``at_least_once``: offsets are committed after the work is done. A re-delivered submission yields the
@@ -26,6 +27,8 @@ from contracts import (
     CategorieEntite,
     ContractError,
     DeadlineReached,
+    DossierKept,
+    DossierRemoved,
     LatePaymentPenalties,
     PieceRouted,
     PieceSnapshot,
@@ -80,6 +83,7 @@ _RAW = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_
 submitted_topic = app.topic(topics.PIECES_SUBMITTED, **_RAW)
 status_topic = app.topic(topics.PIECES_STATUS, **_RAW)
 routed_topic = app.topic(topics.PIECES_ROUTED, **_RAW)
+removed_topic = app.topic(topics.DOSSIERS_REMOVED, **_RAW)
 structures = structures_table(app, settings.topic_partitions)
 directory = DirectoryView(structures)
 
@@ -160,7 +164,7 @@ async def dead_letter(message: faust.types.Message, code: str, reason: str) -> N
     )
 
 
-async def parsed(event: faust.types.EventT, expected: type) -> object | None:
+async def parsed(event: faust.types.EventT, expected: type | tuple[type, ...]) -> object | None:
     """The event's typed envelope, or None once it went to the dead letters saying why."""
     try:
         envelope = parse_event(event.value)
@@ -212,6 +216,15 @@ async def watch_deadlines(stream: faust.StreamT) -> None:
             str(envelope.id), piece.piece_id, piece.cadre, changed.statut, changed.changed_at, piece.montant_a_payer
         )
         await deadline_store().record(piece.dossier_id, fact, categorie_of(piece))
+
+
+@app.agent(removed_topic)
+async def forget_archived(stream: faust.StreamT) -> None:
+    """A dossier left the active store for the archive: no deadline of it is left to watch."""
+    async for event in stream.events():
+        envelope = await parsed(event, (DossierRemoved, DossierKept))
+        if envelope is not None and isinstance(envelope.data, DossierRemoved):
+            await deadline_store().forget(envelope.data.dossier_id)
 
 
 def deadline_event(dossier_id: str, item: Planned):

@@ -130,6 +130,10 @@ class DeadlineStore:
             if result.modified_count == 1:
                 return
 
+    async def forget(self, dossier_id: str) -> None:
+        """The dossier left the active store: its facts go (idempotent)."""
+        await self.dossiers.delete_one({"_id": dossier_id})
+
     async def get(self, dossier_id: str) -> DossierClock | None:
         doc = await self.dossiers.find_one({"_id": dossier_id})
         return None if doc is None else DossierClock(doc)
