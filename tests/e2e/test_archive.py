@@ -6,6 +6,7 @@ A dossier touched while it is being moved stays active."""
 import asyncio
 import hashlib
 import os
+import signal
 from datetime import date, timedelta
 
 import httpx
@@ -220,3 +221,34 @@ async def test_a_dossier_touched_while_it_moves_stays_active(system, cast, clock
         for r in recorder.on(topics.DOSSIERS_REMOVED)
         if r.event and isinstance(r.event.data, (DossierRemoved, DossierKept)) and r.event.data.dossier_id == dossier
     ]
+
+
+async def test_a_dossier_changed_after_its_announcement_is_kept_by_its_owner(system, cast, clock, archive, recorder):
+    """The archive cannot see the change (its consumer is down), announces the move: deposit, which owns
+    the dossier, compares fingerprints, keeps it and says so; the archive drops its copy once back."""
+    await asyncio.to_thread(system.restart, "archive-mover", ARCHIVE_PAUSE_AFTER="verified", ARCHIVE_PAUSE_SECONDS="8")
+    try:
+        await clock.set(-STALE_DAYS)
+        a4, dossier = await stale_a4(cast)
+        await clock.set(0)
+        await archive.wait([dossier], lambda a: a["etape"] == "verified", "verified by the mover", timeout=60)
+        os.kill(system.pid("archive"), signal.SIGKILL)  # the archive's consumers stop seeing activity
+        await act(cast.agents["moe"], a4, "refuser", motif="MAUVAISE_MOE")
+        announced = await recorder.wait_for(
+            topics.DOSSIERS_ARCHIVED, lambda r: r.event and r.event.data.dossier_id == dossier, timeout=60
+        )
+        answers = await recorder.wait_for(
+            topics.DOSSIERS_REMOVED, lambda r: r.event and r.event.data.dossier_id == dossier, timeout=60
+        )
+    finally:
+        await asyncio.to_thread(system.restart, "archive")
+        await asyncio.to_thread(system.restart, "archive-mover")
+    assert [type(r.event.data) for r in answers] == [DossierKept]
+    assert answers[0].event.data.code == "dossier_modifie"
+    assert answers[0].event.data.move_id == announced[0].event.data.move_id
+    await archive.wait([dossier], lambda a: a["phase"] == "active" and a["etape"] is None, "kept active", timeout=60)
+    piece = await wait_status(cast.agents["fournisseur"], a4, "REFUSEE_MOE")
+    assert piece["dossier_id"] == dossier
+    reader = archive.client(cast.agents["fournisseur"].token)
+    assert problem(await reader.get(f"/v1/archives/dossiers/{dossier}")) == (404, "dossier_inconnu")
+    await reader.aclose()

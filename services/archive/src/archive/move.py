@@ -252,8 +252,8 @@ class Mover:
             if (await self.activity.get(dossier_id) or {}).get("move", {}).get("step") != "announced":
                 return await self._abort(dossier_id, move_id, "activity on the dossier during its move")
         staged = await self.store.dossiers.find_one({"_id": dossier_id, "move_id": move_id})
-        if staged is None:
-            return "skipped"  # the outcome already came: published or dropped
+        if staged is None:  # its copy was dropped (an abort cut short by a crash): start over later
+            return await self._abort(dossier_id, move_id, "no staged copy left to announce")
         piece_ids = [
             p["_id"] async for p in self.store.pieces.find({"dossier_id": dossier_id}, {"_id": 1}).sort("_id", 1)
         ]

@@ -24,6 +24,8 @@ async def on_deadline_reached(ctx: DepositContext, envelope: Envelope[Any]) -> N
         if not await ctx.processed.claim(str(envelope.id), session):
             return False
         if not await ctx.pieces.add_deadline(reached.piece_id, reached.dossier_id, reached.echeance, session):
+            if await ctx.archived.of_dossier(reached.dossier_id, session):
+                raise PermanentError("dossier_archive", f"deadline {reached.echeance}: dossier moved to the archive")
             raise PermanentError("piece_inconnue", f"deadline {reached.echeance} for unknown pièce {reached.piece_id}")
         record = await ctx.pieces.get(reached.piece_id, session)
         piece = snapshot_of(record)

@@ -22,6 +22,8 @@ async def on_late_payment(ctx: DepositContext, envelope: Envelope[Any]) -> None:
 
     async def work(session: AsyncClientSession) -> None:
         if not await ctx.pieces.set_penalties(late.dossier_id, figures, session):
+            if await ctx.archived.of_dossier(late.dossier_id, session):
+                raise PermanentError("dossier_archive", f"penalties: dossier {late.dossier_id} moved to the archive")
             raise PermanentError("dossier_inconnu", f"penalties for unknown dossier {late.dossier_id}")
 
     await in_transaction(ctx.client, work)
