@@ -23,7 +23,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,7 +46,7 @@ ANNOUNCEMENT_IDS = uuid.UUID("7c1e4b8a-2d3f-4e5a-9b6c-0d1e2f3a4b5c")  # announce
 MOVES = Counter("archive_moves_total", "Moves that ended a step of a sweep", ["outcome"])
 BYTES = Counter("archive_copied_bytes_total", "Document bytes copied into the archive")
 SWEEP_RATE = Gauge("archive_sweep_dossiers_per_second", "Announced moves per second in the last sweep")
-SWEEP_BACKLOG = Gauge("archive_sweep_last_batch", "Dossiers taken in the last batch of a sweep")
+SWEEP_BACKLOG = Gauge("archive_sweep_batches", "Batches of dossiers the current or last sweep went through")
 
 
 class CopyRejected(Exception):
@@ -106,48 +106,61 @@ class Mover:
     # ---- the sweep --------------------------------------------------------------------------------
 
     async def sweep(self, as_of: datetime, limit: int | None = None) -> SweepReport:
-        """Move every dossier stale at ``as_of`` (at most ``limit``), and resume abandoned moves."""
+        """Move every dossier stale at ``as_of`` (at most ``limit``), after resuming abandoned moves.
+
+        One pass: the moves a dead worker left, then the stale dossiers read from the index oldest
+        first, ``ARCHIVE_BATCH_SIZE`` ids per read, moved ``ARCHIVE_CONCURRENCY`` at a time. A dossier
+        released during the pass (touched during its move) waits for the next sweep.
+        """
         report = SweepReport(as_of, cutoff(as_of, self.settings.archive_after_years))
         began = time.monotonic()
-        budget = limit if limit is not None else float("inf")
-        slots = asyncio.Semaphore(self.settings.archive_concurrency)
+        work = self._work(report.cutoff, limit)
+        taking = asyncio.Lock()
 
-        async def one(work: Awaitable[str]) -> str:
-            async with slots:
-                return await work
-
-        aborted: set[str] = set()  # touched during their move: not taken again in this sweep
-        while budget > 0:
-            size = int(min(self.settings.archive_batch_size, budget))
-            resumed = await self.activity.abandoned(utcnow(), size)
-            wanted = size - len(resumed)
-            fresh = await self.activity.candidates(report.cutoff, wanted, aborted) if wanted > 0 else []
-            if not resumed and not fresh:
-                break
-            works = [self._resume(d) for d in resumed] + [self._start(d, report.cutoff) for d in fresh]
-            outcomes = await asyncio.gather(*(one(w) for w in works))
-            aborted.update(d for d, o in zip(resumed + fresh, outcomes, strict=True) if o == "aborted")
-            for outcome in outcomes:
+        async def worker() -> None:
+            while True:
+                async with taking:
+                    item = await anext(work, None)
+                if item is None:
+                    return
+                dossier_id, resumed = item
+                outcome = await (self._resume(dossier_id) if resumed else self._start(dossier_id, report.cutoff))
                 report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
                 MOVES.labels(outcome).inc()
-            report.batches += 1
-            budget -= len(works)
-            report.seconds = time.monotonic() - began
-            SWEEP_BACKLOG.set(len(works))
-            log.info(
-                "archive sweep as of %s: batch %d of %d dossiers (%d resumed): %s; %.1f dossiers/s so far",
-                as_of.date(),
-                report.batches,
-                len(works),
-                len(resumed),
-                dict(sorted(report.outcomes.items())),
-                report.rate,
-            )
-            if all(o in ("skipped", "failed") for o in outcomes):
-                break  # nothing moved forward: what is left waits for its lease or the next sweep
+                report.seconds = time.monotonic() - began
+                if sum(report.outcomes.values()) % self.settings.archive_batch_size == 0:
+                    self._progress(report)
+
+        await asyncio.gather(*(worker() for _ in range(self.settings.archive_concurrency)))
         report.seconds = time.monotonic() - began
+        if report.outcomes:
+            self._progress(report)
         SWEEP_RATE.set(report.rate)
         return report
+
+    async def _work(self, before: datetime, limit: int | None) -> AsyncIterator[tuple[str, bool]]:
+        budget = limit if limit is not None else float("inf")
+        for dossier_id in await self.activity.abandoned(utcnow(), int(min(budget, 10_000))):
+            budget -= 1
+            yield dossier_id, True
+        if budget <= 0:
+            return
+        async for dossier_id in self.activity.stale(
+            before, None if limit is None else int(budget), self.settings.archive_batch_size
+        ):
+            yield dossier_id, False
+
+    def _progress(self, report: SweepReport) -> None:
+        report.batches = -(-sum(report.outcomes.values()) // self.settings.archive_batch_size)
+        SWEEP_BACKLOG.set(report.batches)
+        log.info(
+            "archive sweep as of %s: %d dossiers in %.1f s: %s; %.1f dossiers/s",
+            report.as_of.date(),
+            sum(report.outcomes.values()),
+            report.seconds,
+            dict(sorted(report.outcomes.items())),
+            report.rate,
+        )
 
     async def _start(self, dossier_id: str, before: datetime) -> str:
         now = utcnow()

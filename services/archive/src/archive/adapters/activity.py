@@ -10,10 +10,11 @@
   ``(phase, move.lease_until)`` gives the moves a crashed worker left.
 """
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -46,17 +47,18 @@ class ActivityLog:
 
     # ---- the sweep --------------------------------------------------------------------------------
 
-    async def candidates(self, before: datetime, limit: int, skip: set[str] = frozenset()) -> list[str]:
-        """Active dossiers whose last activity is before ``before``, oldest first (but those in ``skip``)."""
-        query: dict[str, Any] = {"phase": ACTIVE, "last_activity_at": {"$lt": before}}
-        if skip:
-            query["_id"] = {"$nin": sorted(skip)}
+    async def stale(self, before: datetime, limit: int | None, batch_size: int) -> AsyncIterator[str]:
+        """Active dossiers whose last activity is before ``before``, oldest first, read from the
+        ``(phase, last_activity_at)`` index ``batch_size`` ids at a time."""
         cursor = (
-            self.collection.find(query, {"_id": 1})
+            self.collection.find({"phase": ACTIVE, "last_activity_at": {"$lt": before}}, {"_id": 1})
             .sort([("phase", ASCENDING), ("last_activity_at", ASCENDING)])
-            .limit(limit)
+            .batch_size(batch_size)
         )
-        return [doc["_id"] async for doc in cursor]
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        async for doc in cursor:
+            yield doc["_id"]
 
     async def abandoned(self, now: datetime, limit: int) -> list[str]:
         """Moves whose worker let the lease expire (crashed, or waiting for an answer too long)."""
@@ -66,10 +68,14 @@ class ActivityLog:
     async def claim(
         self, dossier_id: str, before: datetime, move_id: str, now: datetime, lease_until: datetime
     ) -> dict[str, Any] | None:
-        """Start a move, if the dossier is still active and stale; returns the move. The events seen so far
-        (``seq``) are written into the move, so that any later event shows."""
-        found = await self.collection.find_one({"_id": dossier_id}, {"seq": 1})
-        if found is None:
+        """Start a move, if the dossier is still active and stale; returns the move.
+
+        Read by id, then a compare-and-set on ``phase`` and ``seq`` (the events seen so far, written into
+        the move so that any later event shows): an event in between makes the claim fail. The filter
+        names no range, so any MongoDB-protocol server serves it by ``_id``.
+        """
+        found = await self.collection.find_one({"_id": dossier_id}, {"phase": 1, "last_activity_at": 1, "seq": 1})
+        if found is None or found.get("phase") != ACTIVE or not found["last_activity_at"] < before:
             return None
         move = {
             "id": move_id,
@@ -78,21 +84,22 @@ class ActivityLog:
             "lease_until": lease_until,
             "seq": found.get("seq"),
         }
-        doc = await self.collection.find_one_and_update(
-            {"_id": dossier_id, "phase": ACTIVE, "last_activity_at": {"$lt": before}, "seq": found.get("seq")},
-            {"$set": {"phase": MOVING, "move": move}},
-            return_document=ReturnDocument.AFTER,
+        done = await self.collection.update_one(
+            {"_id": dossier_id, "phase": ACTIVE, "seq": found.get("seq")}, {"$set": {"phase": MOVING, "move": move}}
         )
-        return None if doc is None else doc["move"]
+        return move if done.modified_count == 1 else None
 
     async def take_over(self, dossier_id: str, now: datetime, lease_until: datetime) -> dict[str, Any] | None:
         """Resume a move whose lease expired; returns the move (its step says where to resume)."""
-        doc = await self.collection.find_one_and_update(
-            {"_id": dossier_id, "phase": MOVING, "move.lease_until": {"$lt": now}},
+        found = await self.collection.find_one({"_id": dossier_id}, {"phase": 1, "move": 1})
+        move = (found or {}).get("move")
+        if found is None or found.get("phase") != MOVING or move is None or not move["lease_until"] < now:
+            return None
+        done = await self.collection.update_one(
+            {"_id": dossier_id, "move.id": move["id"], "move.lease_until": move["lease_until"]},
             {"$set": {"move.lease_until": lease_until}},
-            return_document=ReturnDocument.AFTER,
         )
-        return None if doc is None else doc["move"]
+        return {**move, "lease_until": lease_until} if done.modified_count == 1 else None
 
     async def step(self, dossier_id: str, move_id: str, step: str, lease_until: datetime, **fields: Any) -> bool:
         done = await self.collection.update_one(
