@@ -10,10 +10,10 @@ UV := $(TOOLS)/uv/bin/uv
 VENV_PY := $(CURDIR)/.venv/bin/python
 STACK := $(PYTHON) deploy/local/stack.py
 
-.PHONY: help install up down status demo seed test test-unit lint bench schemas clean
+.PHONY: help install up down status demo seed test test-unit lint bench bench-archive schemas clean
 
 help:
-	@echo "make up      install what is missing, start Kafka (Tansu), MongoDB (SecantusDB), MailDev and the 4 services"
+	@echo "make up      install what is missing, start Kafka (Tansu), MongoDB (SecantusDB), MailDev and the services"
 	@echo "make demo    seed the directory and deposit a sample A4: watch the e-mails arrive in MailDev"
 	@echo "make down    stop everything 'make up' started"
 	@echo "make status  what runs, on which port"
@@ -57,6 +57,9 @@ test-unit: install
 
 bench: install
 	@$(VENV_PY) tests/bench/run.py $(BENCH_ARGS)
+
+bench-archive: install
+	@$(VENV_PY) tests/bench/archive_sweep.py $(BENCH_ARGS)
 
 schemas: install
 	@$(VENV_PY) -m contracts.schemas schemas
