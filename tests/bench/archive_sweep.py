@@ -26,8 +26,8 @@
    notification records, so that they never are the oldest candidates of a later run.
 
 The candidates' last activities lie in a window of N milliseconds that is this run's own and older than
-any stale dossier already in the log (what an earlier run kept, ``--keep``): the sweep of N takes this
-run's N, and a later run's queries never count an earlier run's dossiers. The archive-mover process
+any stale record already in the log, whatever its phase (an earlier run's, archived or kept with ``--keep``):
+the sweep of N takes this run's N, and this run's queries never count an earlier run's dossiers. The archive-mover process
 (``make up``) sweeps on its own timer (hourly): a tick during the bench would compete for the same dossiers.
 """
 
@@ -544,12 +544,16 @@ async def main() -> int:
     now = utcnow()
     client = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
     activity = client[settings.archive_database]["dossier_activity"]
-    oldest = await activity.find_one(
-        {"phase": ACTIVE, "last_activity_at": {"$lt": cutoff(now, settings.archive_after_years)}},
-        {"last_activity_at": 1},
-        sort=[("phase", ASCENDING), ("last_activity_at", ASCENDING)],
-    )
-    older_than = None if oldest is None else oldest["last_activity_at"]
+    # below every stale record of any phase (each read on the index): no earlier run's window overlaps
+    older_than = None
+    for phase in (ACTIVE, MOVING, ARCHIVED, "absent"):
+        oldest = await activity.find_one(
+            {"phase": phase, "last_activity_at": {"$lt": cutoff(now, settings.archive_after_years)}},
+            {"last_activity_at": 1},
+            sort=[("phase", ASCENDING), ("last_activity_at", ASCENDING)],
+        )
+        if oldest is not None and (older_than is None or oldest["last_activity_at"] < older_than):
+            older_than = oldest["last_activity_at"]
     fixture = Fixture(run, args.candidates, args.total, now, int(args.document_kib * 1024), older_than)
     pids = service_pids(args.run_dir)
     figures: dict[str, Any] = {
