@@ -40,7 +40,6 @@ import logging
 import os
 import random
 import resource
-import statistics
 import sys
 import time
 import uuid
@@ -66,6 +65,7 @@ from contracts import Cadre, PieceSnapshot, Role, Statut, utcnow  # noqa: E402
 from deposit.adapters.documents import CHUNK_SIZE  # noqa: E402
 from deposit.adapters.pieces import to_mongo  # noqa: E402
 from deposit.domain.piece import HistoryEntry, change_status, initial_history  # noqa: E402
+from tests.bench.run import cpu_seconds, percentiles  # noqa: E402
 from tests.support.data import siret  # noqa: E402
 
 SERVICES = ("deposit", "notification", "archive", "archive-mover", "routing", "mongodb", "kafka")
@@ -79,11 +79,6 @@ def _stack_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def process_tree_cpu(pid: int) -> float:
@@ -121,24 +116,6 @@ def cpu_now(pids: dict[str, int]) -> dict[str, float]:
         except OSError:
             pass
     return figures
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    ordered = sorted(values)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    return {
-        "p50": at(0.50),
-        "p95": at(0.95),
-        "p99": at(0.99),
-        "max": ordered[-1],
-        "mean": statistics.fmean(ordered),
-        "n": len(ordered),
-    }
 
 
 def ms(at: datetime) -> datetime:

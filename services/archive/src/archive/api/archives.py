@@ -2,7 +2,6 @@
 same criteria and the same habilitations as the active side; every pièce with its history, and its
 documents byte for byte as deposited."""
 
-import base64
 from typing import Annotated, Any
 
 from bson.decimal128 import Decimal128
@@ -10,9 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from archive.api.auth import AUTH, Caller
 from archive.api.models import (
-    ArchivedDocumentInfo,
     ArchivedDossier,
-    ArchivedHistoryItem,
     ArchivedItem,
     ArchivedNotification,
     ArchivedPiece,
@@ -24,6 +21,7 @@ from messaging.problems import Problem, problem_responses
 from readmodel.access import Principal
 from readmodel.search import SearchCriteria, search_page
 from readmodel.search_params import search_criteria
+from readmodel.views import document_info, file_response, history, item_fields
 
 router = APIRouter(prefix="/v1/archives", tags=["archives"])
 
@@ -40,14 +38,6 @@ def _ctx(request: Request) -> ArchiveContext:
 
 def _plain(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v.to_decimal() if isinstance(v, Decimal128) else v for k, v in record.items()}
-
-
-def _labels(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "piece_id": record["_id"],
-        "cadre_libelle": info(record["cadre"]).libelle,
-        "statut_libelle": libelle(record["statut"]),
-    }
 
 
 @router.get(
@@ -67,24 +57,17 @@ async def search(
     taille: Annotated[int, Query(ge=1, le=500, description="Résultats par page")] = 50,
 ) -> ArchiveSearchPage:
     found = await search_page(_ctx(request).store.pieces, caller, criteria, page, taille, extra=ARCHIVED, decode=_plain)
-    items = []
-    for record in found.records:
-        fields = {k: record[k] for k in ArchivedItem.model_fields if k in record}
-        items.append(
-            ArchivedItem(
-                **fields,
-                **_labels(record),
-                archivee_le=record["archive"]["archived_at"],
-                href=f"/v1/archives/dossiers/{record['dossier_id']}",
-            )
+    items = [
+        ArchivedItem(
+            **item_fields(record, ArchivedItem),
+            archivee_le=record["archive"]["archived_at"],
+            href=f"/v1/archives/dossiers/{record['dossier_id']}",
         )
+        for record in found.records
+    ]
     return ArchiveSearchPage(
         page=page, taille=taille, total=found.total, pages=(found.total + taille - 1) // taille, resultats=items
     )
-
-
-def _document(stored: dict[str, Any], href: str) -> ArchivedDocumentInfo:
-    return ArchivedDocumentInfo(**{k: stored[k] for k in ("filename", "content_type", "size", "sha256")}, href=href)
 
 
 def _piece(record: dict[str, Any]) -> ArchivedPiece:
@@ -94,12 +77,14 @@ def _piece(record: dict[str, Any]) -> ArchivedPiece:
     fields = {k: v for k, v in _plain(record).items() if k in ArchivedPiece.model_fields and k not in computed}
     return ArchivedPiece(
         **fields,
-        **_labels(record),
-        document=_document(document, f"{base}/document"),
+        piece_id=piece_id,
+        cadre_libelle=info(record["cadre"]).libelle,
+        statut_libelle=libelle(record["statut"]),
+        document=document_info(document, f"{base}/document"),
         pieces_jointes=[
-            _document(a, f"{base}/pieces-jointes/{i}") for i, a in enumerate(document.get("attachments", []))
+            document_info(a, f"{base}/pieces-jointes/{i}") for i, a in enumerate(document.get("attachments", []))
         ],
-        historique=[ArchivedHistoryItem(**h, libelle=libelle(h["statut"])) for h in record["historique"]],
+        historique=history(record),
     )
 
 
@@ -159,15 +144,7 @@ async def get_piece(request: Request, piece_id: str, caller: Caller) -> Archived
 
 
 async def _file(ctx: ArchiveContext, stored: dict[str, Any]) -> Response:
-    content = await ctx.store.read_file(stored["file_id"])
-    return Response(
-        content,
-        media_type=stored["content_type"],
-        headers={
-            "Content-Disposition": f'attachment; filename="{stored["filename"]}"',
-            "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(stored['sha256'])).decode()}:",
-        },
-    )
+    return file_response(await ctx.store.read_file(stored["file_id"]), stored)
 
 
 @router.get(

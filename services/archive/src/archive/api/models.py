@@ -1,35 +1,17 @@
 """Shapes of the archive's answers."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from contracts import Cadre, Statut
-from contracts.money import Montant
+from contracts import Cadre, PieceSnapshot
+from readmodel.views import DocumentInfo, HistoryItem, SearchItem
 
 
-class ArchivedItem(BaseModel):
+class ArchivedItem(SearchItem):
     """A pièce of an archived dossier, in a search's results."""
 
-    piece_id: str
-    dossier_id: str
-    numero: str
-    cadre: Cadre
-    cadre_libelle: str
-    statut: Statut
-    statut_libelle: str
-    date_piece: date
-    deposee_le: datetime
-    montant_ht: Montant
-    montant_ttc: Montant
-    devise: str
-    fournisseur: str
-    moe: str | None = None
-    moa: str | None = None
-    destinataire: str | None = None
-    numero_marche: str | None = None
-    code_service: str | None = None
     archivee_le: datetime
     href: str = Field(description="Le dossier archivé")
 
@@ -42,53 +24,16 @@ class ArchiveSearchPage(BaseModel):
     resultats: list[ArchivedItem]
 
 
-class ArchivedHistoryItem(BaseModel):
-    statut: Statut
-    libelle: str
-    at: datetime
-    comment: str | None = None
-    action: str | None = None
-    motif: str | None = None
-    par: str | None = None
+class ArchivedPiece(PieceSnapshot):
+    """A pièce as it was when its dossier moved to the archive: the snapshot, labels, files and history."""
 
-
-class ArchivedDocumentInfo(BaseModel):
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    href: str
-
-
-class ArchivedPiece(BaseModel):
-    piece_id: str
-    numero: str
-    cadre: Cadre
     cadre_libelle: str
-    statut: Statut
     statut_libelle: str
-    date_piece: date
-    deposee_le: datetime
-    montant_ht: Montant
-    montant_tva: Montant
-    montant_ttc: Montant
-    montant_a_payer: Montant
-    devise: str
-    fournisseur: str
-    valideur: str | None = None
-    moe: str | None = None
-    moa: str | None = None
-    destinataire: str | None = None
-    emetteur: str | None = None
-    numero_marche: str | None = None
-    numero_engagement: str | None = None
-    code_service: str | None = None
-    piece_precedente_id: str | None = None
     motif: str | None = None
     commentaire: str | None = None
-    document: ArchivedDocumentInfo
-    pieces_jointes: list[ArchivedDocumentInfo]
-    historique: list[ArchivedHistoryItem]
+    document: DocumentInfo
+    pieces_jointes: list[DocumentInfo]
+    historique: list[HistoryItem]
 
 
 class ArchivedNotification(BaseModel):

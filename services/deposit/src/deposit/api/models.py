@@ -17,6 +17,7 @@ from contracts import (
     TypeTva,
 )
 from contracts.money import Montant
+from readmodel.views import DocumentInfo, HistoryItem
 
 
 class PieceInput(BaseModel):
@@ -61,28 +62,10 @@ class DepositAccepted(BaseModel):
     links: dict[str, Link]
 
 
-class HistoryItem(BaseModel):
-    statut: Statut
-    libelle: str
-    at: datetime
-    comment: str | None = None
-    action: str | None = Field(default=None, description="deposer, acheminer, refuser, traiter...")
-    motif: str | None = None
-    par: str | None = Field(default=None, description="The user who acted; absent when the platform did")
-
-
 class PossibleAction(BaseModel):
     action: str
     role: str
     statut: str | None = Field(default=None, description="For `traiter`: the status it sets")
-
-
-class DocumentInfo(BaseModel):
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    href: str
 
 
 class PieceView(PieceSnapshot):

@@ -1,6 +1,5 @@
 """``/v1/pieces``: deposit and read pièces."""
 
-import base64
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
@@ -16,6 +15,7 @@ from deposit.domain.errors import Refusal
 from deposit.usecases.act_on_piece import visible_piece
 from deposit.usecases.deposit_piece import Upload, deposit_piece
 from messaging.problems import problem_responses
+from readmodel.views import file_response
 
 router = APIRouter(prefix="/v1/pieces", tags=["pièces"])
 
@@ -206,12 +206,4 @@ async def get_attachment(request: Request, piece_id: str, index: int, caller: Ca
 
 
 async def _file_response(request: Request, stored: dict) -> Response:
-    content = await context(request).documents.read(stored["file_id"])
-    return Response(
-        content,
-        media_type=stored["content_type"],
-        headers={
-            "Content-Disposition": f'attachment; filename="{stored["filename"]}"',
-            "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(stored['sha256'])).decode()}:",
-        },
-    )
+    return file_response(await context(request).documents.read(stored["file_id"]), stored)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from contracts import Siret, info, libelle, utcnow
+from contracts import Siret, utcnow
 from deposit.adapters.queries import ReadQueries
 from deposit.api.auth import Caller
 from deposit.api.dossiers import visible_dossier
@@ -39,6 +39,7 @@ from deposit.domain.exports import dashboard_counts, to_csv, to_xml
 from messaging.problems import problem_responses
 from readmodel.search import PARIS, SearchCriteria
 from readmodel.search_params import check_interval, search_criteria
+from readmodel.views import item_fields
 
 router = APIRouter(prefix="/v1", tags=["consultation"])
 
@@ -110,17 +111,6 @@ def _columns(model: type[BaseModel]) -> list[str]:
     return list(model.model_fields)
 
 
-def _item_fields(record: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
-    fields = {k: record.get(k) for k in model.model_fields if k in record}
-    fields.update(
-        piece_id=record["_id"],
-        cadre_libelle=info(record["cadre"]).libelle,
-        statut_libelle=libelle(record["statut"]),
-        updated_at=record.get("updated_at") or record["deposee_le"],
-    )
-    return fields
-
-
 # ---- synthèse ---------------------------------------------------------------------------------------
 
 
@@ -137,7 +127,7 @@ def _item_fields(record: dict[str, Any], model: type[BaseModel]) -> dict[str, An
 )
 async def get_synthese(request: Request, caller: Caller) -> list[PendingItem]:
     records = await _queries(request).pending(caller)
-    return [PendingItem(**_item_fields(r, PendingItem)) for r in records]
+    return [PendingItem(**item_fields(r, PendingItem)) for r in records]
 
 
 # ---- recherche --------------------------------------------------------------------------------------
@@ -187,7 +177,7 @@ async def search_pieces(
         taille=taille,
         total=found.total,
         pages=(found.total + taille - 1) // taille,
-        resultats=[SearchItem(**_item_fields(r, SearchItem)) for r in found.records],
+        resultats=[SearchItem(**item_fields(r, SearchItem)) for r in found.records],
     )
     if fmt is ExportFormat.JSON:
         return answer

@@ -1,12 +1,13 @@
 """Shapes of the read side: synthèse, recherche, tableau de bord, liste fiscale."""
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from contracts import Cadre, ExpectedAction, Statut, TypeTva
 from contracts.money import Montant
+from readmodel.views import PieceItem, SearchItem
 
 
 class ExportFormat(StrEnum):
@@ -15,39 +16,10 @@ class ExportFormat(StrEnum):
     XML = "xml"
 
 
-class PieceItem(BaseModel):
-    """A pièce in a list: what identifies it, where it stands and what it is worth."""
-
-    piece_id: str
-    dossier_id: str
-    numero: str
-    cadre: Cadre
-    cadre_libelle: str
-    statut: Statut
-    statut_libelle: str
-    montant_ttc: Montant
-    fournisseur: str = Field(description="SIRET du fournisseur")
-    updated_at: datetime = Field(description="Dernier changement de statut")
-
-
 class PendingItem(PieceItem):
     """A pièce of the synthèse: someone in one of the caller's structures must act on it."""
 
     attente: ExpectedAction = Field(description="Qui doit agir (rôle, SIRET) et quelle action est attendue")
-
-
-class SearchItem(PieceItem):
-    date_piece: date
-    deposee_le: datetime
-    montant_ht: Montant
-    montant_tva: Montant
-    montant_a_payer: Montant
-    devise: str
-    moe: str | None = None
-    moa: str | None = None
-    destinataire: str | None = None
-    numero_marche: str | None = None
-    code_service: str | None = None
 
 
 class SearchPage(BaseModel):

@@ -7,8 +7,9 @@ from typing import Any
 from contracts import Cadre, CategorieEntite, Statut, info, libelle
 from contracts.payment_terms import payment_deadline
 from deposit.adapters.pieces import snapshot_of
-from deposit.api.models import DocumentInfo, DossierView, HistoryItem, PaymentDeadlineView, PieceView
+from deposit.api.models import DossierView, PaymentDeadlineView, PieceView
 from deposit.domain.circuit import allowed_actions
+from readmodel.views import document_info, history
 
 
 def piece_view(record: dict[str, Any]) -> PieceView:
@@ -23,23 +24,13 @@ def piece_view(record: dict[str, Any]) -> PieceView:
         piece_id=piece_id,
         cadre_libelle=info(record["cadre"]).libelle,
         statut_libelle=libelle(record["statut"]),
-        document=_document_info(document, f"/v1/pieces/{piece_id}/document"),
+        document=document_info(document, f"/v1/pieces/{piece_id}/document"),
         pieces_jointes=[
-            _document_info(attachment, f"/v1/pieces/{piece_id}/pieces-jointes/{index}")
+            document_info(attachment, f"/v1/pieces/{piece_id}/pieces-jointes/{index}")
             for index, attachment in enumerate(document.get("attachments", []))
         ],
-        historique=[HistoryItem(**h, libelle=libelle(h["statut"])) for h in record["historique"]],
+        historique=history(record),
         actions_possibles=allowed_actions(snapshot_of(record)),
-    )
-
-
-def _document_info(stored: dict[str, Any], href: str) -> DocumentInfo:
-    return DocumentInfo(
-        filename=stored["filename"],
-        content_type=stored["content_type"],
-        size=stored["size"],
-        sha256=stored["sha256"],
-        href=href,
     )
 
 
