@@ -41,6 +41,7 @@ app = faust.App(
 )
 _state: dict[str, ArchiveContext | None] = {"ctx": None}
 _lock = asyncio.Lock()
+_sweeping: dict[str, asyncio.Future] = {}  # the sweep running now, cancelled at shutdown
 
 
 @app.task
@@ -51,6 +52,11 @@ async def _prepare() -> None:
 
 @app.on_before_shutdown.connect
 async def _close(app: faust.App, **kwargs: object) -> None:
+    """Stop a running sweep first (its moves resume from their recorded step), then close the stores."""
+    sweep = _sweeping.pop("task", None)
+    if sweep is not None and not sweep.done():
+        sweep.cancel()
+        await asyncio.wait([sweep], timeout=10)
     ctx, _state["ctx"] = _state["ctx"], None
     if ctx is not None:
         await stop(ctx)
@@ -61,7 +67,17 @@ async def sweep_once() -> None:
     if ctx is None or _lock.locked():
         return  # not ready yet, or the previous sweep still runs
     async with _lock:
-        report = await ctx.mover.sweep(clock.now())
+        _sweeping["task"] = sweep = asyncio.ensure_future(ctx.mover.sweep(clock.now()))
+        try:
+            report = await asyncio.shield(sweep)
+        except asyncio.CancelledError:
+            if not sweep.cancelled():
+                raise  # this timer itself is being cancelled
+            log.info("archive sweep stopped by the shutdown")
+            return
+        finally:
+            if sweep.done():  # else the shutdown still has to stop it
+                _sweeping.pop("task", None)
         if report.outcomes:
             log.info("archive sweep done: %s", report.summary())
 
