@@ -38,7 +38,7 @@ class Sources:
         return response
 
     async def bundle(self, dossier_id: str) -> dict[str, Any]:
-        response = await self._get(self.deposit, f"/dossiers/{dossier_id}")
+        response = await self._get(self.deposit, f"dossiers/{dossier_id}")
         if response.status_code == 410:
             raise DossierUnknown(dossier_id, response.json().get("move_id"))
         if response.status_code == 404:
@@ -47,11 +47,11 @@ class Sources:
         return loads(response.content)
 
     async def notifications(self, dossier_id: str) -> list[dict[str, Any]]:
-        response = await self._get(self.notification, f"/dossiers/{dossier_id}/notifications")
+        response = await self._get(self.notification, f"dossiers/{dossier_id}/notifications")
         response.raise_for_status()
         return loads(response.content)
 
     async def document(self, file_id: Any) -> bytes:
-        response = await self._get(self.deposit, f"/documents/{file_id}")
+        response = await self._get(self.deposit, f"documents/{file_id}")
         response.raise_for_status()
         return response.content
