@@ -310,24 +310,65 @@ async def test_a_missing_code_service_is_a_routing_error_the_moa_fixes_by_recycl
     assert await published_statuses(recorder, a19, 7) == [*statuses(piece), "SERVICE_FAIT"]
 
 
-async def test_a_moa_exclusivement_moa_named_as_destinataire_is_recycled_to_its_sans_moa_structure(cast, recorder):
+def field_errors(response: httpx.Response) -> list[tuple[str, str]]:
+    return [(e["field"], e["code"]) for e in response.json()["errors"]]
+
+
+async def test_a_moa_exclusivement_moa_named_as_destinataire_is_refused_on_the_piece_that_names_it(cast, recorder):
+    """Caught at deposit, with the code routing would give, on the field that names it: nothing is stored."""
     moa, financier = cast.agents["moa"], cast.agents["financier"]
     _, a15 = await a15_at_moa(cast, "moa")
-    a19 = await deposited(moa, "A19", a15, destinataire=cast.siret("moa"))
-    piece = await wait_status(moa, a19, ERREUR)
-    assert_routing_error(piece, "destinataire_non_autorise", "MOA", cast.siret("moa"),
-                         cast.siret("moa"), "« exclusivement MOA »", "« sans MOA »")  # fmt: skip
-    assert (await status_events(recorder, a19, 2))[1].motif == "destinataire_non_autorise"
-    # the financier is not party to the dossier yet
-    assert problem(await act(financier, a19, "traiter", statut="SERVICE_FAIT")) == (404, "piece_inconnue")
+    refused = await deposit(moa, "A19", a15, destinataire=cast.siret("moa"))
+    assert problem(refused) == (422, "destinataire_non_autorise")
+    assert field_errors(refused) == [("destinataire", "destinataire_non_autorise")]
+    detail = refused.json()["detail"]
+    assert cast.siret("moa") in detail and "« exclusivement MOA »" in detail and "« sans MOA »" in detail
+    assert (await view(moa, a15))["statut"] == MAD_MOA  # still waiting for its A19
+    # an « avec MOA » structure is no destinataire for a MOA « exclusivement MOA » either
+    refused = await deposit(moa, "A19", a15, destinataire=cast.siret("moa_bis"))
+    assert field_errors(refused) == [("destinataire", "destinataire_non_autorise")]
 
-    await acted(moa, a19, "recycler", destinataire=cast.siret("financier"))
+    a19 = await deposited(moa, "A19", a15, destinataire=cast.siret("financier"))
     piece = await wait_status(financier, a19, MAD_DEST)
-    assert statuses(piece) == ["DEPOSEE", ERREUR, EN_COURS, MAD_DEST]
     assert_routed(piece, MAD_DEST, "SERVICE_FINANCIER", cast.siret("financier"))
-    assert piece["destinataire"] == cast.siret("financier")
-    assert (await acted(financier, a19, "traiter", statut="SERVICE_FAIT"))["statut"] == "SERVICE_FAIT"
-    assert await published_statuses(recorder, a19, 5) == ["DEPOSEE", ERREUR, EN_COURS, MAD_DEST, "SERVICE_FAIT"]
+    assert await published_statuses(recorder, a19, 2) == ["DEPOSEE", MAD_DEST]
+
+
+async def test_a_moa_sans_moa_is_refused_at_deposit_and_at_recycling_and_caught_by_routing_if_it_changed_since(
+    cast, directory, system
+):
+    fournisseur, moe = cast.agents["fournisseur"], cast.agents["moe"]
+    sans_moa = await directory.structure("Syndicat Sans MOA", **PUBLIC, presence_moa="SANS_MOA")
+    aucune = await directory.structure("Syndicat Sans Parametre", **PUBLIC)
+    prive = await directory.structure("MOA Deleguee Privee")
+    a4 = {"fournisseur": cast.siret("fournisseur"), "moe": cast.siret("moe")}
+    for moa, code in ((sans_moa, "moa_non_autorisee"), (aucune, "moa_non_autorisee"), (prive, "moa_non_publique")):
+        refused = await deposit(fournisseur, "A4", **a4, moa=moa["siret"])
+        assert problem(refused) == (422, code) and field_errors(refused) == [("moa", code)], refused.text
+        assert moa["siret"] in refused.json()["detail"]
+    # two fields refused at once: each with its code
+    refused = await deposit(fournisseur, "A4", **a4, moa=sans_moa["siret"], destinataire=cast.siret("moa"))
+    assert problem(refused) == (422, "structure_invalide")
+    assert field_errors(refused) == [("moa", "moa_non_autorisee"), ("destinataire", "destinataire_non_autorise")]
+
+    # A MOA « avec MOA » at the deposit becomes « sans MOA » before the MOE files its A15: routing, which
+    # checks again, stops the A15, and the MOE recycles it to a structure that may be MOA.
+    syndicat = await directory.structure("Syndicat Qui Change", **PUBLIC, presence_moa="AVEC_MOA")
+    a4 = await deposited(fournisseur, "A4", fournisseur=cast.siret("fournisseur"), moe=cast.siret("moe"),
+                         moa=syndicat["siret"])  # fmt: skip
+    await wait_status(moe, a4, MAD_MOE)
+    await change_structure(directory, system, syndicat, presence_moa="SANS_MOA")
+    a15 = await deposited(moe, "A15", a4)  # it inherits the MOA: left to routing
+    piece = await wait_status(moe, a15, ERREUR)
+    assert_routing_error(piece, "moa_non_autorisee", "MOE", cast.siret("moe"), syndicat["siret"], "« sans MOA »")
+    refused = await act(moe, a15, "recycler", moa=sans_moa["siret"])
+    assert problem(refused) == (422, "moa_non_autorisee") and field_errors(refused) == [("moa", "moa_non_autorisee")]
+    assert (await view(moe, a15))["statut"] == ERREUR
+    await acted(moe, a15, "recycler", moa=cast.siret("moa_bis"))
+    piece = await wait_status(cast.agents["moa_bis"], a15, MAD_MOA)
+    assert statuses(piece) == ["DEPOSEE", ERREUR, EN_COURS, MAD_MOA]
+    assert_routed(piece, MAD_MOA, "MOA", cast.siret("moa_bis"))
+    assert piece["moa"] == cast.siret("moa_bis")
 
 
 PARAMETER_ERRORS = [
@@ -371,24 +412,6 @@ async def test_a_destinataire_parameter_error_is_recycled_by_the_fournisseur(
     assert_routed(piece, MAD_DEST, "SERVICE_FINANCIER", destinataire["siret"])
     assert all(piece[k] == v for k, v in fix.items())
     assert await published_statuses(recorder, a6, 4) == ["DEPOSEE", ERREUR, EN_COURS, MAD_DEST]
-
-
-async def test_an_a15_to_a_moa_sans_moa_is_recycled_by_the_moe_to_a_moa_avec_moa(cast, directory, system):
-    moe = cast.agents["moe"]
-    sans_moa = await directory.structure("Syndicat Sans MOA", **PUBLIC, presence_moa="SANS_MOA")
-    await routing_shows(system, sans_moa)
-    a4 = await deposited(cast.agents["fournisseur"], "A4", fournisseur=cast.siret("fournisseur"),
-                         moe=cast.siret("moe"), moa=sans_moa["siret"])  # fmt: skip
-    await wait_status(moe, a4, MAD_MOE)  # the MOE route does not look at the MOA
-    a15 = await deposited(moe, "A15", a4)
-    piece = await wait_status(moe, a15, ERREUR)
-    assert_routing_error(piece, "moa_non_autorisee", "MOE", cast.siret("moe"), sans_moa["siret"], "« sans MOA »",
-                         "A15")  # fmt: skip
-    await acted(moe, a15, "recycler", moa=cast.siret("moa_bis"))
-    piece = await wait_status(cast.agents["moa_bis"], a15, MAD_MOA)
-    assert statuses(piece) == ["DEPOSEE", ERREUR, EN_COURS, MAD_MOA]
-    assert_routed(piece, MAD_MOA, "MOA", cast.siret("moa_bis"))
-    assert piece["moa"] == cast.siret("moa_bis")
 
 
 # ---- 7. a directory change reaches routing within seconds -------------------------------------------

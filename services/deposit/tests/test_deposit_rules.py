@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from contracts import Cadre, PieceRouted, Recipient, Role, Statut, utcnow
+from contracts import Cadre, PieceRouted, PresenceMoa, Recipient, Role, Statut, Structure, utcnow
 from deposit.domain import deposit_rules as rules
 from deposit.domain.errors import Refusal
 from deposit.domain.piece import apply_routing
@@ -102,6 +102,63 @@ def test_a_payable_piece_may_leave_its_destinataire_to_its_moa(cadre):
 
 def test_an_a6_names_its_destinataire_there_is_no_moa_to_fall_back_on():
     assert [e.code for e in rules.parties_errors(Cadre.A6, {"moa": MOA})] == ["destinataire_requis"]
+
+
+# ---- the structures a pièce names (contracts.naming applied on the field that names them) ------------
+
+F, DEST = "73282932000074", "21310555400017"
+
+
+def _structure(siret: str, **params) -> Structure:
+    return Structure(siret=siret, nom="S", email_contact="s@example.fr", **params)
+
+
+KNOWN = {
+    F: _structure(F),
+    MOE: _structure(MOE),
+    MOA: _structure(MOA, publique=True, presence_moa=PresenceMoa.EXCLUSIVEMENT_MOA),
+    DEST: _structure(DEST, publique=True, presence_moa=PresenceMoa.SANS_MOA),
+}
+
+
+@pytest.mark.parametrize(
+    "parties, changes, errors",
+    [
+        ({"fournisseur": F, "moe": MOE, "moa": MOA}, {}, []),
+        ({"fournisseur": F, "moe": MOE, "moa": MOA}, {MOA: {"presence_moa": "SANS_MOA"}}, [("moa", "moa_non_autorisee")]),
+        ({"fournisseur": F, "moe": MOE, "moa": MOA}, {MOA: {"presence_moa": "AUCUNE"}}, [("moa", "moa_non_autorisee")]),
+        ({"fournisseur": F, "moe": MOE, "moa": MOA}, {MOA: {"publique": False}}, [("moa", "moa_non_publique")]),
+        ({"fournisseur": F, "moa": MOA, "destinataire": DEST}, {}, []),
+        ({"fournisseur": F, "moa": MOA, "destinataire": MOA}, {}, [("destinataire", "destinataire_non_autorise")]),
+        ({"fournisseur": F, "moa": MOA, "destinataire": DEST}, {DEST: {"presence_moa": "AVEC_MOA"}},
+         [("destinataire", "destinataire_non_autorise")]),  # an « exclusivement MOA » pays through a « sans MOA »
+        ({"fournisseur": F, "destinataire": DEST}, {DEST: {"publique": False}},
+         [("destinataire", "destinataire_non_publique")]),
+        ({"fournisseur": F, "moe": "11111111111111"}, {}, [("moe", "structure_inconnue")]),
+        ({"fournisseur": F, "moa": MOA}, {MOA: {"active": False, "presence_moa": "SANS_MOA"}},
+         [("moa", "structure_inactive")]),
+    ],
+)  # fmt: skip
+def test_a_named_structure_is_known_active_and_allowed_in_its_role(parties, changes, errors):
+    known = {siret: s.model_copy(update=changes.get(siret, {})) for siret, s in KNOWN.items()}
+    found = rules.structure_errors(parties, known, parties.keys())
+    assert [(e.field, e.code) for e in found] == errors
+    assert all(KNOWN[parties[e.field]].siret in e.message for e in found if e.code != "structure_inconnue")
+
+
+def test_a_party_inherited_from_the_dossier_is_left_to_routing():
+    known = {**KNOWN, MOA: KNOWN[MOA].model_copy(update={"presence_moa": PresenceMoa.SANS_MOA})}
+    parties = {"fournisseur": F, "moe": MOE, "moa": MOA, "destinataire": DEST}
+    assert rules.structure_errors(parties, known, named=["destinataire"]) == []
+    assert [e.code for e in rules.structure_errors(parties, known, named=["moa"])] == ["moa_non_autorisee"]
+
+
+def test_the_parties_a_piece_names_anew():
+    previous = snapshot("A15", moa=MOA, destinataire=None)
+    inherited = {"fournisseur": previous.fournisseur, "valideur": previous.valideur, "moe": MOE, "moa": MOA}
+    assert rules.newly_named({**inherited, "destinataire": DEST}, previous) == ["destinataire"]
+    assert rules.newly_named(inherited, previous) == []
+    assert rules.newly_named({"fournisseur": F, "moe": MOE, "moa": MOA}, None) == ["fournisseur", "moe", "moa"]
 
 
 def test_pdf_magic_bytes():

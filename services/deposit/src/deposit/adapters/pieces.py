@@ -21,10 +21,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Echeance, PieceSnapshot, Statut
+from deposit.domain.deposit_rules import PARTY_FIELDS
 from deposit.domain.piece import HistoryEntry, StatusChange
 
 MONEY_FIELDS = ("montant_ht", "montant_tva", "montant_ttc", "montant_a_payer")
-PARTY_FIELDS = ("fournisseur", "valideur", "moe", "moa", "destinataire")
 
 
 def to_mongo(value: Any) -> Any:

@@ -144,10 +144,14 @@ async def completer(request: Request, piece_id: str, caller: Caller, idempotency
     response_model=ActionDone,
     summary="Recycler une pièce (émetteur) : corriger ses données d'acheminement",
     description="Sur une pièce en erreur d'acheminement, à recycler, ou refusée par la MOA : change le destinataire, "
-    "le code service, le numéro d'engagement ou la MOA ; la pièce est de nouveau acheminée.",
+    "le code service, le numéro d'engagement ou la MOA ; la pièce est de nouveau acheminée. Une nouvelle MOA ou un "
+    "nouveau destinataire doit pouvoir tenir ce rôle selon ses paramètres (structure publique ; MOA « avec MOA » ou "
+    "« exclusivement MOA » ; destinataire jamais « exclusivement MOA », « sans MOA » pour une MOA « exclusivement "
+    "MOA »), sinon 422 avec le code d'erreur d'acheminement correspondant.",
     responses=_responses(
-        "`recyclage_sans_changement`, `structure_inconnue`, `structure_inactive`, "
-        "`moa_non_publique`, `destinataire_non_publique`"
+        "`recyclage_sans_changement`, `structure_inconnue`, `structure_inactive`, `structure_invalide` (plusieurs) ; "
+        "une structure que ses paramètres interdisent dans ce rôle, sur le champ qui la nomme : `moa_non_publique`, "
+        "`moa_non_autorisee`, `destinataire_non_publique`, `destinataire_non_autorise`"
     ),
 )
 async def recycler(

@@ -102,6 +102,10 @@ async def _upload(file: UploadFile) -> Upload:
     description="Multipart : la partie `piece` (JSON, schéma ci-dessous), le `document` PDF et des `attachments`. "
     "Une pièce suivante nomme `piece_precedente_id` et rejoint son dossier ; elle reprend les parties du dossier. "
     "Il faut le profil MODIFICATION sur la structure qui dépose le cadre. "
+    "Chaque structure nommée doit être connue et active ; celles que la pièce nomme (toutes au dépôt initial, un "
+    "nouveau destinataire sur une pièce suivante) doivent pouvoir tenir leur rôle selon leurs paramètres : MOA "
+    "publique « avec MOA » ou « exclusivement MOA » ; destinataire public, jamais « exclusivement MOA », lui-même "
+    "MOA seulement « avec MOA », et « sans MOA » quand la MOA est « exclusivement MOA ». "
     "Un en-tête `Idempotency-Key` rend la requête rejouable sans double dépôt.",
     openapi_extra=_DEPOSIT_BODY,
     responses=problem_responses(
@@ -121,7 +125,9 @@ async def _upload(file: UploadFile) -> Upload:
             "`date_future`, `moe_requis`, `moa_requis`, `destinataire_requis`, `valideur_requis`, `fournisseur_requis`, "
             "`cadre_inconnu`, `cadre_hors_travaux`, `cadre_retire`, `cadre_initial`, `cadre_suivant_interdit`, "
             "`piece_precedente_requise`, `partie_incoherente`, `structure_inconnue`, `structure_inactive`, "
-            "`moa_non_publique`, `destinataire_non_publique`, `structure_invalide`, "
+            "`structure_invalide` ; une structure nommée dans un rôle que ses paramètres interdisent (sur le champ "
+            "qui la nomme, le code d'erreur d'acheminement) : `moa_non_publique`, `moa_non_autorisee`, "
+            "`destinataire_non_publique`, `destinataire_non_autorise`, "
             "`document_manquant`, `piece_jointe_extension_interdite`, `trop_de_pieces_jointes`, "
             "`cle_idempotence_reutilisee`, `piece_invalide`",
         }

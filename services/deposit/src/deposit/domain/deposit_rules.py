@@ -1,9 +1,21 @@
 """Rules a deposited pièce must satisfy before anything is stored. Pure functions, no I/O."""
 
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal
 
-from contracts import ATTACHMENT_EXTENSIONS, ISO_4217, Cadre, Phase, TypeTva, extension_of, info
+from contracts import (
+    ATTACHMENT_EXTENSIONS,
+    ISO_4217,
+    Cadre,
+    Phase,
+    PieceSnapshot,
+    Structure,
+    TypeTva,
+    extension_of,
+    info,
+)
+from contracts.naming import NamedAs, naming_error
 from deposit.domain.errors import FieldError, Refusal
 
 PDF_MAGIC = b"%PDF-"
@@ -117,6 +129,40 @@ def parties_errors(cadre: Cadre, parties: dict[str, str | None]) -> list[FieldEr
             errors.append(
                 FieldError(required, f"{required}_requis", f"le cadre {cadre} exige {label} : son SIRET est requis")
             )
+    return errors
+
+
+_NAMED_FIELDS = frozenset(role.value for role in NamedAs)
+# The pièce's fields naming a party of its dossier.
+PARTY_FIELDS = ("fournisseur", "valideur", "moe", "moa", "destinataire")
+
+
+def newly_named(parties: Mapping[str, str | None], previous: PieceSnapshot | None) -> list[str]:
+    """The parties a pièce names that its previous pièce did not (every party of an initial deposit)."""
+    return [f for f in PARTY_FIELDS if parties.get(f) and (previous is None or parties[f] != getattr(previous, f))]
+
+
+def structure_errors(
+    parties: Mapping[str, str | None], known: Mapping[str, Structure], named: Collection[str]
+) -> list[FieldError]:
+    """Every party is a known, active structure of the directory; a party the pièce names now (``named``:
+    every party of an initial deposit, a destinataire a pièce suivante gives, what ``recycler`` changes) may
+    also play its role by its parameters (``contracts.naming``: the codes routing would give, on its field).
+    A party inherited from the dossier is checked again by routing, whose error its issuer recycles."""
+    moa = known.get(parties.get("moa") or "")
+    errors = []
+    for field, siret in parties.items():
+        if not siret:
+            continue
+        structure = known.get(siret)
+        if structure is None:
+            errors.append(FieldError(field, "structure_inconnue", f"aucune structure {siret} dans l'annuaire"))
+        elif not structure.active:
+            errors.append(FieldError(field, "structure_inactive", f"la structure {siret} est inactive"))
+        elif field in named and field in _NAMED_FIELDS:
+            refused = naming_error(NamedAs(field), structure, moa)
+            if refused is not None:
+                errors.append(FieldError(field, refused.code, refused.detail))
     return errors
 
 

@@ -66,7 +66,9 @@ async def _recycling_updates(ctx: DepositContext, piece, changes: dict[str, str 
             "Recycler, c'est corriger une donnée d'acheminement : destinataire, code service, numéro d'engagement "
             "ou MOA. Aucune ne change.",
         )
-    await check_parties(ctx, {k: v for k, v in updates.items() if k in ("destinataire", "moa")})
+    named = [k for k in updates if k in ("destinataire", "moa")]
+    # the pièce's MOA (or the new one) is the context of a new destinataire
+    await check_parties(ctx, {"moa": piece.moa, **{k: updates[k] for k in named}}, named)
     return updates
 
 

@@ -2,6 +2,7 @@
 one go, or store nothing."""
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -124,24 +125,14 @@ def _merge_with_previous(piece: PieceInput, previous: PieceSnapshot | None) -> d
     return merged
 
 
-async def check_parties(ctx: DepositContext, parties: dict) -> None:
-    named = {role: parties[role] for role in PARTY_FIELDS if parties.get(role)}
-    known = await ctx.directory.existing(set(named.values()))
-    errors = []
-    for role, siret in named.items():
-        structure = known.get(siret)
-        if structure is None:
-            errors.append(FieldError(role, "structure_inconnue", f"aucune structure {siret} dans l'annuaire"))
-        elif not structure.active:
-            errors.append(FieldError(role, "structure_inactive", f"la structure {siret} est inactive"))
-        elif role in ("moa", "destinataire") and not structure.publique:
-            errors.append(
-                FieldError(
-                    role, f"{role}_non_publique", f"la structure {siret} n'est pas publique : elle ne peut être {role}"
-                )
-            )
+async def check_parties(ctx: DepositContext, parties: dict, named: Collection[str] | None = None) -> None:
+    """The parties are known, active structures; those the pièce names now (``named``, default: all) may play
+    their role by their parameters (``deposit_rules.structure_errors``)."""
+    present = {field: parties[field] for field in PARTY_FIELDS if parties.get(field)}
+    known = await ctx.directory.existing(set(present.values()))
+    errors = rules.structure_errors(present, known, present.keys() if named is None else named)
     if errors:
-        raise field_problem(errors, "Structure inconnue, inactive ou non publique", "structure_invalide")
+        raise field_problem(errors, "Structure inconnue, inactive ou non autorisée dans ce rôle", "structure_invalide")
 
 
 def _validate(piece: PieceInput, cadre: Cadre, parties: dict, today: date) -> PieceInput:
@@ -213,7 +204,7 @@ async def deposit_piece(
     emetteur = _check_depositor(caller, cadre, parties)
     _check_document(ctx.settings, document)
     check_attachments(ctx.settings, attachments)
-    await check_parties(ctx, parties)
+    await check_parties(ctx, parties, rules.newly_named(parties, previous))
 
     piece_id = str(uuid.uuid4())
     dossier_id = previous.dossier_id if previous else str(uuid.uuid4())

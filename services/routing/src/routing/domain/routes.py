@@ -5,11 +5,10 @@ Once the cadre's route gives the recipient, its structure is checked; the first 
 routing error, with a stable code and a French detail telling the issuer what to fix:
 
 1. The recipient is a known, active structure of the directory.
-2. A MOA-bound cadre (A5, A15, A17, A22) goes to a public structure « avec MOA » or « exclusivement MOA »:
-   only a public structure can be MOA, and a « sans MOA » one only receives payable pièces.
-3. A payable cadre (A6, A8, A16, A19, A23, A24, A25) goes to a public destinataire. A MOA « avec MOA » is
-   its own destinataire (also when the pièce names none); a MOA « exclusivement MOA » handles works pièces
-   only, and its payable pièces go to a distinct structure « sans MOA ».
+2. A MOA-bound cadre (A5, A15, A17, A22) goes to a structure that may be MOA, and a payable cadre (A6, A8,
+   A16, A19, A23, A24, A25) to one that may be its destinataire: ``contracts.naming``, the rules deposit
+   already applied when the pièce named it (checked again: the directory may have changed since). A MOA
+   « avec MOA » is its own destinataire, also when the pièce names none.
 4. The structure owning the pièce's code service and numéro d'engagement (the MOA or the destinataire, the
    public recipient) imposes its parameters: a known, active service; code service, numéro d'engagement
    (structure- or service-level) or one of both mandatory. Routes to the MOE, fournisseur or valideur skip it.
@@ -18,9 +17,10 @@ routing error, with a stable code and a French detail telling the issuer what to
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from contracts import Cadre, PieceSnapshot, PresenceMoa, Role, Service, Statut, Structure, SubmissionReason
+from contracts import Cadre, PieceSnapshot, Role, Service, Statut, Structure, SubmissionReason
+from contracts.naming import NAMING_ERROR_CODES, OWN_DESTINATAIRE, NamedAs, naming_error
 
-C, S, P = Cadre, Statut, PresenceMoa
+C, S = Cadre, Statut
 
 Directory = Callable[[str], Structure | None]  # SIRET → the structure, None when unknown
 
@@ -60,14 +60,9 @@ _AFTER_VALIDATION: dict[Cadre, tuple[Statut, Role, str]] = dict.fromkeys((C.A10,
 _LABELS = {"moe": ("la MOE", "de la MOE"), "moa": ("la MOA", "de la MOA"), "fournisseur": ("le fournisseur", "du fournisseur"),
            "destinataire": ("le destinataire", "du destinataire"), "valideur": ("le valideur", "du valideur")}  # fmt: skip
 _ABSENT_HINTS = {"destinataire": " (seule une MOA « structure avec MOA » reçoit elle-même les pièces payables)"}
-
-_PRESENCE = {P.AUCUNE: "« — Aucun — » (présence MOA non renseignée)", P.SANS_MOA: "« sans MOA »",
-             P.AVEC_MOA: "« avec MOA »", P.EXCLUSIVEMENT_MOA: "« exclusivement MOA »"}  # fmt: skip
-_ACTS_AS_MOA = frozenset({P.AVEC_MOA, P.EXCLUSIVEMENT_MOA})
-_OWN_DESTINATAIRE = frozenset({P.AVEC_MOA})  # MOA and service financier in one SIRET
-_WORKS_ONLY = frozenset({P.EXCLUSIVEMENT_MOA})  # never a destinataire of payable pièces
-# présence of the pièce's MOA → présences its (distinct) destinataire may have; any other MOA leaves it free
-_DESTINATAIRE_OF_MOA = {P.EXCLUSIVEMENT_MOA: frozenset({P.SANS_MOA})}
+# The roles whose recipient the structure's parameters constrain (contracts.naming), which are also the public
+# structures owning the pièce's code service and numéro d'engagement.
+_NAMED_AS = {Role.MOA: NamedAs.MOA, Role.SERVICE_FINANCIER: NamedAs.DESTINATAIRE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,19 +78,9 @@ class _Case:
     def service(self) -> Service | None:
         return next((s for s in self.recipient.services if s.code == self.piece.code_service), None)
 
-    @property
-    def own_destinataire(self) -> bool:
-        return self.recipient.siret == self.piece.moa
-
-    @property
-    def moa_presence(self) -> PresenceMoa | None:
-        return self.moa.presence_moa if self.moa else None
-
     def wording(self) -> dict[str, str]:
-        moa = f"la MOA {self.moa.siret} ({self.moa.nom})" if self.moa else "la MOA"
         who = f"{_LABELS[self.field][0]} {self.recipient.siret} ({self.recipient.nom})"
-        presence = _PRESENCE[self.recipient.presence_moa]
-        return dict(who=who, moa=moa, presence=presence, code=self.piece.code_service or "", cadre=self.piece.cadre)
+        return dict(who=who, code=self.piece.code_service or "")
 
 
 # (code, fails when, detail): the first failing rule is the routing error.
@@ -104,24 +89,6 @@ _Rule = tuple[str, Callable[[_Case], bool], str]
 _RECIPIENT: tuple[_Rule, ...] = (
     ("structure_inactive", lambda c: not c.recipient.active,
      "{who} : structure inactive dans l'annuaire ; indiquez une structure active ou faites-la réactiver"),
-)  # fmt: skip
-
-_MOA: tuple[_Rule, ...] = (
-    ("moa_non_publique", lambda c: not c.recipient.publique,
-     "{who} : structure privée ; seule une structure publique peut être MOA (une MOA déléguée privée doit être convertie en structure publique « avec MOA »)"),
-    ("moa_non_autorisee", lambda c: c.recipient.presence_moa not in _ACTS_AS_MOA,
-     "{who} : structure paramétrée {presence}, qui ne peut pas être MOA du cadre {cadre} ; indiquez une structure « avec MOA » ou « exclusivement MOA »"),
-)  # fmt: skip
-
-_DESTINATAIRE: tuple[_Rule, ...] = (
-    ("destinataire_non_publique", lambda c: not c.recipient.publique,
-     "{who} : structure privée ; les pièces payables vont au service financier d'une structure publique"),
-    ("destinataire_non_autorise", lambda c: c.recipient.presence_moa in _WORKS_ONLY,
-     "{who} : structure « exclusivement MOA », qui ne traite que les pièces de travaux ; indiquez comme destinataire la structure distincte, paramétrée « sans MOA », qui reçoit les pièces payables"),
-    ("destinataire_non_autorise", lambda c: c.own_destinataire and c.recipient.presence_moa not in _OWN_DESTINATAIRE,
-     "{who} : structure à la fois MOA et destinataire de la pièce mais paramétrée {presence} ; seule une structure « avec MOA » est son propre destinataire"),
-    ("destinataire_non_autorise", lambda c: c.recipient.presence_moa not in _DESTINATAIRE_OF_MOA.get(c.moa_presence, frozenset(P)),
-     "{who} : structure paramétrée {presence} ; {moa} étant « exclusivement MOA », le destinataire doit être une structure distincte paramétrée « sans MOA »"),
 )  # fmt: skip
 
 # The recipient here is the public structure owning the pièce's code service and numéro d'engagement.
@@ -140,16 +107,11 @@ _PARAMETERS: tuple[_Rule, ...] = (
      "{who} : numéro d'engagement ou code service obligatoire ; renseignez l'un des deux"),
 )  # fmt: skip
 
-_RULES: dict[Role, tuple[_Rule, ...]] = {
-    Role.MOA: (*_RECIPIENT, *_MOA, *_PARAMETERS),
-    Role.SERVICE_FINANCIER: (*_RECIPIENT, *_DESTINATAIRE, *_PARAMETERS),
-}
-
 # Every code decide returns (the fournisseur is mandatory on a pièce: no fournisseur_absent).
 ROUTING_ERROR_CODES: tuple[str, ...] = tuple(
     dict.fromkeys(
         ("cadre_non_route", "moe_absent", "moa_absent", "destinataire_absent", "valideur_absent", "structure_inconnue",
-         *(code for code, _, _ in (*_RECIPIENT, *_MOA, *_DESTINATAIRE, *_PARAMETERS)))
+         *(code for code, _, _ in _RECIPIENT), *NAMING_ERROR_CODES, *(code for code, _, _ in _PARAMETERS))
     )
 )  # fmt: skip
 
@@ -160,7 +122,26 @@ def _recipient_siret(piece: PieceSnapshot, field: str, structures: Directory) ->
     if siret or field != "destinataire" or not piece.moa:
         return siret
     moa = structures(piece.moa)
-    return piece.moa if moa and moa.presence_moa in _OWN_DESTINATAIRE else None
+    return piece.moa if moa and moa.presence_moa in OWN_DESTINATAIRE else None
+
+
+def _first_error(case: _Case, rules: tuple[_Rule, ...]) -> RoutingError | None:
+    for code, fails, detail in rules:
+        if fails(case):
+            return RoutingError(code, detail.format_map(case.wording()))
+    return None
+
+
+def _check(case: _Case, role: Role) -> RoutingError | None:
+    """The recipient's first failing rule: active, then what its parameters let it be named as, then the
+    parameters of the structure owning the code service."""
+    error = _first_error(case, _RECIPIENT)
+    if error is not None or role not in _NAMED_AS:
+        return error
+    refused = naming_error(_NAMED_AS[role], case.recipient, case.moa)
+    if refused is not None:
+        return RoutingError(refused.code, refused.detail)
+    return _first_error(case, _PARAMETERS)
 
 
 def decide(piece: PieceSnapshot, reason: SubmissionReason, structures: Directory) -> Route | RoutingError:
@@ -182,8 +163,5 @@ def decide(piece: PieceSnapshot, reason: SubmissionReason, structures: Directory
             "structure_inconnue",
             f"{_LABELS[field][0]} {siret} (cadre {piece.cadre}) : SIRET inconnu de l'annuaire ; vérifiez le SIRET saisi",
         )
-    case = _Case(piece, field, recipient, structures(piece.moa) if piece.moa else None)
-    for code, fails, detail in _RULES.get(role, _RECIPIENT):
-        if fails(case):
-            return RoutingError(code, detail.format_map(case.wording()))
-    return Route(statut, role, siret)
+    error = _check(_Case(piece, field, recipient, structures(piece.moa) if piece.moa else None), role)
+    return error or Route(statut, role, siret)
