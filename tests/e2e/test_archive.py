@@ -15,7 +15,7 @@ import pytest_asyncio
 from contracts import DossierKept, DossierRemoved, topics
 from tests.support import data
 from tests.support.archive import STALE_DAYS, Archive, backdated, stale_a4
-from tests.support.circuit import Cast, act, deposit, deposited, problem, wait_status
+from tests.support.circuit import Cast, act, acted, deposit, deposited, problem, wait_status
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -252,3 +252,57 @@ async def test_a_dossier_changed_after_its_announcement_is_kept_by_its_owner(sys
     reader = archive.client(cast.agents["fournisseur"].token)
     assert problem(await reader.get(f"/v1/archives/dossiers/{dossier}")) == (404, "dossier_inconnu")
     await reader.aclose()
+
+
+async def test_a_mise_en_paiement_hidden_from_the_fournisseur_stays_hidden_in_the_archive(
+    system, directory, cast, clock, archive
+):
+    """The archive copies the record deposit made at the payment: the fournisseur reads the archived pièce as
+    it stood before its mise en paiement, finds it by that status, and is not listed the mails about it."""
+    payer = await directory.structure(
+        "Commune Discrete Archive", public=True, presence_moa="AVEC_MOA", mise_en_paiement_masquee=True
+    )
+    payer_agent = await directory.user((payer["siret"], "MODIFICATION"), name="Agent Commune Discrete")
+    fournisseur, moe = cast.agents["fournisseur"], cast.agents["moe"]
+    await clock.set(-STALE_DAYS)
+    a4 = await deposited(fournisseur, "A4", fournisseur=cast.siret("fournisseur"), moe=cast.siret("moe"),
+                         moa=payer["siret"], date_piece=backdated())  # fmt: skip
+    await wait_status(moe, a4, "MISE_A_DISPOSITION_MOE")
+    a15 = await deposited(moe, "A15", a4, date_piece=backdated())
+    await wait_status(payer_agent, a15, "MISE_A_DISPOSITION_MOA")
+    a19 = await deposited(payer_agent, "A19", a15, date_piece=backdated())  # the MOA « avec MOA » pays it
+    await wait_status(payer_agent, a19, "MISE_A_DISPOSITION_DESTINATAIRE")
+    for statut in ("SERVICE_FAIT", "MANDATEE", "MISE_EN_PAIEMENT"):
+        await acted(payer_agent, a19, "traiter", statut=statut)
+    paid = await wait_status(payer_agent, a19, "MISE_EN_PAIEMENT")
+    dossier = paid["dossier_id"]
+    mails = await _sent_mails(system, dossier)
+    assert {m["email"] for m in mails if m["statut"] == "MISE_EN_PAIEMENT"} == {moe.email, payer_agent.email}
+    await clock.set(0)
+    await archive.wait([dossier], lambda a: a["phase"] == "archived", "archived", sweep=True)
+
+    reader = archive.client(fournisseur.token)
+    held = (await reader.get(f"/v1/archives/dossiers/{dossier}")).json()
+    assert [p["statut"] for p in held["pieces"]] == ["ASSOCIEE", "ASSOCIEE", "MANDATEE"]
+    assert [h["statut"] for h in held["pieces"][-1]["historique"]][-1] == "MANDATEE"
+    assert held["derniere_activite"] == held["pieces"][-1]["historique"][-1]["at"]
+    assert held["notifications"] and all(n["statut"] != "MISE_EN_PAIEMENT" for n in held["notifications"])
+    piece = (await reader.get(f"/v1/archives/pieces/{a19}")).json()
+    assert (piece["statut"], piece["statut_libelle"]) == ("MANDATEE", "Mandatée")
+
+    async def found(client: httpx.AsyncClient, statut: str) -> list[str]:
+        response = await client.get("/v1/archives", params={"numero": paid["numero"], "statut": statut})
+        assert response.status_code == 200, response.text
+        return [(r["piece_id"], r["statut"]) for r in response.json()["resultats"]]
+
+    assert await found(reader, "MISE_EN_PAIEMENT") == []
+    assert await found(reader, "MANDATEE") == [(a19, "MANDATEE")]
+    truth = archive.client(moe.token)  # the MOE: the buyer side
+    assert await found(truth, "MISE_EN_PAIEMENT") == [(a19, "MISE_EN_PAIEMENT")]
+    held = (await truth.get(f"/v1/archives/dossiers/{dossier}")).json()
+    assert held["pieces"][-1]["statut"] == "MISE_EN_PAIEMENT"
+    assert {n["email"] for n in held["notifications"] if n["statut"] == "MISE_EN_PAIEMENT"} == {
+        moe.email, payer_agent.email,
+    }  # fmt: skip
+    for client in (reader, truth):
+        await client.aclose()

@@ -349,7 +349,7 @@ async def paid(c: Cast, financier: Party) -> dict:
     await wait_status(financier.agent, a19_id, MAD_DEST)
     for statut in ("SERVICE_FAIT", "MANDATEE", "MISE_EN_PAIEMENT"):
         await acted(financier.agent, a19_id, "traiter", statut=statut)
-    return await wait_status(c.fournisseur.agent, a19_id, "MISE_EN_PAIEMENT")
+    return await wait_status(financier.agent, a19_id, "MISE_EN_PAIEMENT")  # hidden or not from the fournisseur
 
 
 async def test_the_fournisseur_is_told_of_the_mise_en_paiement_unless_the_destinataire_hides_it(

@@ -8,6 +8,7 @@ from bson.decimal128 import Decimal128
 
 from contracts import Cadre, Role, Statut
 from readmodel.search import PARIS, ROLE_FIELDS, SearchCriteria, day_start, search_filter, with_clauses
+from readmodel.visibility import statut_filter
 
 ME, OTHER, THIRD = "73282932000074", "44306184100047", "21750001600019"
 
@@ -25,10 +26,10 @@ def test_a_caller_without_structure_reads_nothing():
     [
         (SearchCriteria(cadres=(Cadre.A19, Cadre.A4)), {"cadre": {"$in": ["A19", "A4"]}}),
         (SearchCriteria(cadres=(Cadre.A4, Cadre.A4)), {"cadre": {"$in": ["A4"]}}),
-        (SearchCriteria(statuts=(Statut.DEPOSEE,)), {"statut": {"$in": ["DEPOSEE"]}}),
+        (SearchCriteria(statuts=(Statut.DEPOSEE,)), statut_filter(["DEPOSEE"], [ME, OTHER])),
         (
             SearchCriteria(statuts=(Statut.REJETEE, Statut.DEPOSEE)),
-            {"statut": {"$in": ["DEPOSEE", "REJETEE"]}},
+            statut_filter(["DEPOSEE", "REJETEE"], [ME, OTHER]),
         ),
         (SearchCriteria(numero="PDM-1"), {"numero": "PDM-1"}),
         (SearchCriteria(numero_marche="M-2026"), {"numero_marche": "M-2026"}),
@@ -101,7 +102,7 @@ def test_criteria_add_up():
     assert search_filter(criteria, [ME]) == {
         "parties": {"$in": [ME], "$all": [THIRD]},
         "cadre": {"$in": ["A4"]},
-        "statut": {"$in": ["DEPOSEE"]},
+        **statut_filter(["DEPOSEE"], [ME]),
         "code_service": "VOIRIE",
         "valideur": THIRD,
         "date_piece": {"$gte": "2026-01-01"},
@@ -137,6 +138,18 @@ def test_extra_clauses_on_other_fields_are_merged():
 
 
 def test_extra_clauses_on_a_field_the_criteria_constrain_are_anded_not_overwritten():
-    query = search_filter(SearchCriteria(statuts=(Statut.DEPOSEE,)), [ME])
+    query = search_filter(SearchCriteria(numero="PDM-1", statuts=(Statut.DEPOSEE,)), [ME])
 
-    assert with_clauses(query, {"statut": {"$ne": "REJETEE"}}) == {"$and": [query, {"statut": {"$ne": "REJETEE"}}]}
+    assert with_clauses(query, {"numero": {"$ne": "PDM-2"}}) == {"$and": [query, {"numero": {"$ne": "PDM-2"}}]}
+    assert with_clauses(query, {"$or": [{"a": 1}]}) == {"$and": [query, {"$or": [{"a": 1}]}]}
+
+
+def test_a_status_is_searched_as_the_caller_is_shown_it():
+    """A mise en paiement hidden from the supplier side is found by the status shown (readmodel.visibility)."""
+    query = search_filter(SearchCriteria(statuts=(Statut.MANDATEE,)), [ME])
+    assert query["$or"][0] == {"statut": {"$in": ["MANDATEE"]}, "mise_en_paiement_masquee": {"$ne": True}}
+    assert query["$or"][2]["vue_fournisseur.statut"] == {"$in": ["MANDATEE"]}
+    assert search_filter(SearchCriteria(statuts=(Statut.MANDATEE,)), [ME], exact_statut=False) == {
+        "parties": {"$in": [ME]},
+        "$or": [{"statut": {"$in": ["MANDATEE"]}}, {"vue_fournisseur.statut": {"$in": ["MANDATEE"]}}],
+    }

@@ -8,7 +8,8 @@ import pytest
 from contracts import Cadre, PieceRouted, PresenceMoa, Recipient, Role, Statut, Structure, utcnow
 from deposit.domain import deposit_rules as rules
 from deposit.domain.errors import Refusal
-from deposit.domain.piece import apply_routing
+from deposit.domain.piece import apply_routing, change_status
+from deposit.usecases.status_events import status_event
 from tests.support.snapshots import MOA, MOE, snapshot
 
 
@@ -159,6 +160,15 @@ def test_the_parties_a_piece_names_anew():
     assert rules.newly_named({**inherited, "destinataire": DEST}, previous) == ["destinataire"]
     assert rules.newly_named(inherited, previous) == []
     assert rules.newly_named({"fournisseur": F, "moe": MOE, "moa": MOA}, None) == ["fournisseur", "moe", "moa"]
+
+
+def test_a_mise_en_paiement_records_whether_its_destinataire_hid_it():
+    mandated = snapshot("A19", Statut.MANDATEE)
+    for hidden in (True, False):
+        change = change_status(mandated, Statut.MISE_EN_PAIEMENT, utcnow(), hidden_from_supplier=hidden)
+        assert change.hidden_from_supplier is hidden and status_event(change).mise_en_paiement_masquee is hidden
+    other = change_status(snapshot("A19", Statut.SERVICE_FAIT), Statut.MANDATEE, utcnow(), hidden_from_supplier=True)
+    assert not other.hidden_from_supplier and status_event(other).mise_en_paiement_masquee is None
 
 
 def test_pdf_magic_bytes():

@@ -100,6 +100,11 @@ class PieceStatusChanged(_Payload):
     action: str | None = Field(default=None, description="The action that caused the change (refuser, traiter...)")
     motif: str | None = Field(default=None, description="Motif code of a refusal, rejection or suspension")
     commentaire: str | None = None
+    mise_en_paiement_masquee: bool | None = Field(
+        default=None,
+        description="MISE_EN_PAIEMENT only: whether the destinataire hid this status from the fournisseur when it "
+        "was set (« Le statut Mise en paiement n'est pas remonté au fournisseur »); None on other changes",
+    )
 
 
 class Service(_Payload):
@@ -189,3 +194,6 @@ class LatePaymentPenalties(_Payload):
     due_at: AwareDatetime
     paid_at: AwareDatetime
     penalites: Penalites
+    mise_en_paiement_masquee: bool = Field(
+        default=False, description="The destinataire hid the mise en paiement from the fournisseur (so are these)"
+    )

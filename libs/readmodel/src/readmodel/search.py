@@ -2,7 +2,9 @@
 
 A search starts from the caller's structures (``parties`` ∈ the caller's SIRETs, served by the
 ``(parties, deposee_le)`` index); habilitations limited to a service are then checked per pièce in
-Python (``Principal.can_read``). The filter is built by a pure function, unit-tested.
+Python (``Principal.can_read``). The filter is built by a pure function, unit-tested. Each pièce is
+found and shown in the status the caller is shown (``readmodel.visibility``: a mise en paiement hidden
+from the supplier side).
 
 A pièce record holds at least ``parties`` (the SIRETs of its dossier's parties), ``code_service``,
 ``cadre``, ``statut``, ``numero``, ``numero_marche``, the structures of each role (``fournisseur``,
@@ -23,6 +25,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts import Cadre, Role, Statut
 from readmodel.access import Principal
+from readmodel.visibility import as_seen_by, shown_statut, statut_filter
 
 # Dates typed by a French user are days in metropolitan France.
 PARIS = ZoneInfo("Europe/Paris")
@@ -79,14 +82,16 @@ def _parties(caller_sirets: Iterable[str], structure: str | None) -> dict[str, A
     return clause
 
 
-def search_filter(criteria: SearchCriteria, caller_sirets: Iterable[str]) -> dict[str, Any]:
-    """The Mongo filter of a search: readable by the caller's structures, then every criterion given."""
+def search_filter(criteria: SearchCriteria, caller_sirets: Iterable[str], exact_statut: bool = True) -> dict[str, Any]:
+    """The Mongo filter of a search: readable by the caller's structures, then every criterion given. A status
+    is the one the caller is shown (``readmodel.visibility``); ``exact_statut=False`` selects a superset, for a
+    caller whose pièces are then checked one by one."""
     sirets = sorted(set(caller_sirets))
     query: dict[str, Any] = {"parties": _parties(sirets, criteria.structure)}
     if criteria.cadres:
         query["cadre"] = {"$in": sorted({c.value for c in criteria.cadres})}
     if criteria.statuts:
-        query["statut"] = {"$in": sorted({s.value for s in criteria.statuts})}
+        query.update(statut_filter((s.value for s in criteria.statuts), sirets, exact_statut))
     for name in ("numero", "numero_marche", "code_service"):
         value = getattr(criteria, name)
         if value is not None:
@@ -153,18 +158,23 @@ async def search_page(
     """Page ``page`` (from 1) of ``size`` pièces the caller may read among those ``criteria`` select, most
     recently deposited first, with the total count. ``extra``: more Mongo clauses every pièce must match;
     ``decode`` turns each kept record into what the page holds."""
-    query = with_clauses(search_filter(criteria, caller.sirets()), extra)
-    if not _service_limited(caller):
-        # Every pièce the filter selects is readable: Mongo pages and counts.
+    exact = not _service_limited(caller)
+    query = with_clauses(search_filter(criteria, caller.sirets(), exact_statut=exact), extra)
+    if exact:
+        # Every pièce the filter selects is readable, in the status it is shown: Mongo pages and counts.
         total = await collection.count_documents(query)
         cursor = collection.find(query).sort(SEARCH_SORT).skip((page - 1) * size).limit(size)
-        return Page(total, [decode(r) async for r in cursor])
-    # A habilitation limited to a service: readability is decided per pièce, so pages are cut here.
+        return Page(total, [decode(as_seen_by(caller, r)) async for r in cursor])
+    # A habilitation limited to a service: readability (and the status shown) is decided per pièce, so pages
+    # are cut here.
+    statuts = {s.value for s in criteria.statuts}
     start, total, kept = (page - 1) * size, 0, []
     async for record in collection.find(query).sort(SEARCH_SORT):
         if not caller.can_read(record["parties"], record.get("code_service")):
             continue
+        if statuts and shown_statut(caller, record) not in statuts:
+            continue
         if start <= total < start + size:
-            kept.append(decode(record))
+            kept.append(decode(as_seen_by(caller, record)))
         total += 1
     return Page(total, kept)

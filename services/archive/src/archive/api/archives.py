@@ -22,6 +22,7 @@ from readmodel.access import Principal
 from readmodel.search import SearchCriteria, search_page
 from readmodel.search_params import search_criteria
 from readmodel.views import document_info, file_response, history, item_fields
+from readmodel.visibility import as_seen_by, dossier_as_seen_by, hidden_pieces, notification_shown
 
 router = APIRouter(prefix="/v1/archives", tags=["archives"])
 
@@ -97,16 +98,18 @@ def _readable(caller: Principal, pieces: list[dict[str, Any]]) -> list[dict[str,
     response_model=ArchivedDossier,
     summary="Consulter un dossier archivé",
     description="Chaque pièce que l'appelant peut consulter, avec son historique et ses documents, et les "
-    "courriels envoyés à son sujet.",
+    "courriels envoyés à son sujet. Une mise en paiement que le destinataire masquait au fournisseur reste "
+    "masquée à qui ne lit le dossier que comme fournisseur ou valideur (comme sur le service de dépôt).",
     responses=DOSSIER_NOT_FOUND,
 )
 async def get_dossier(request: Request, dossier_id: str, caller: Caller) -> ArchivedDossier:
     found = await _ctx(request).store.archived_dossier(dossier_id)
-    pieces = _readable(caller, found[1]) if found else []
-    if not found or not pieces:
+    readable = _readable(caller, found[1]) if found else []
+    if not found or not readable:
         raise Problem("dossier_inconnu", "Dossier inconnu", f"Aucun dossier archivé {dossier_id} visible.", 404)
-    held, record = found[0], found[0]["record"]
-    visible = {p["_id"] for p in pieces}
+    held = found[0]
+    record, pieces = dossier_as_seen_by(caller, held["record"], readable)
+    visible, hidden = {p["_id"] for p in pieces}, hidden_pieces(caller, readable)
     return ArchivedDossier(
         dossier_id=dossier_id,
         cadre_initial=record["cadre_initial"],
@@ -121,7 +124,7 @@ async def get_dossier(request: Request, dossier_id: str, caller: Caller) -> Arch
         notifications=[
             ArchivedNotification(**{k: n.get(k) for k in ArchivedNotification.model_fields if n.get(k) is not None})
             for n in held["notifications"]
-            if n.get("piece_id") in visible
+            if n.get("piece_id") in visible and notification_shown(hidden, n)
         ],
     )
 
@@ -140,7 +143,7 @@ async def _visible_piece(ctx: ArchiveContext, caller: Principal, piece_id: str) 
     responses=PIECE_NOT_FOUND,
 )
 async def get_piece(request: Request, piece_id: str, caller: Caller) -> ArchivedPiece:
-    return _piece(await _visible_piece(_ctx(request), caller, piece_id))
+    return _piece(as_seen_by(caller, await _visible_piece(_ctx(request), caller, piece_id)))
 
 
 async def _file(ctx: ArchiveContext, stored: dict[str, Any]) -> Response:

@@ -7,7 +7,9 @@ strings) plus:
 - ``parties``: SIRETs of every party of its dossier (who may read it), kept in step across the dossier;
 - ``attente``: ``{role, siret, action}`` of whoever must act now, or None (the synthèse reads it);
 - ``echeances``: legal deadlines reached on it (also kept on its dossier, which tacit procedures read);
-- ``motif`` / ``commentaire`` of the last status change (refusal, suspension, routing error...), None when it had none; ``updated_at``.
+- ``motif`` / ``commentaire`` of the last status change (refusal, suspension, routing error...), None when it had none; ``updated_at``;
+- at a mise en paiement, ``mise_en_paiement_masquee`` (its destinataire hid it from the fournisseur) and, if
+  so, ``vue_fournisseur``: the pièce as it stood before, which the supplier side is shown (``readmodel.visibility``).
 """
 
 from dataclasses import asdict
@@ -23,6 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts import Echeance, PieceSnapshot, Statut
 from deposit.domain.deposit_rules import PARTY_FIELDS
 from deposit.domain.piece import HistoryEntry, StatusChange
+from readmodel import visibility
 
 MONEY_FIELDS = ("montant_ht", "montant_tva", "montant_ttc", "montant_a_payer")
 
@@ -156,6 +159,13 @@ class PieceStore:
         fields = {k: to_mongo(v) for k, v in change.updates.items()}
         fields.update(statut=change.new.value, updated_at=change.entry.at, attente=_attente(change))
         fields.update(motif=change.entry.motif, commentaire=change.entry.comment)  # of this change: none is none
+        if change.new is Statut.MISE_EN_PAIEMENT:  # whether its destinataire hid it, as of now
+            fields[visibility.FLAG] = change.hidden_from_supplier
+            if change.hidden_from_supplier:
+                before = await self.pieces.find_one(
+                    {"_id": piece.piece_id}, list(visibility.VIEW_FIELDS), session=session
+                )
+                fields[visibility.SUPPLIER_VIEW] = visibility.supplier_view(before or {})
         result = await self.pieces.update_one(
             {"_id": piece.piece_id, "statut": change.previous.value},
             {"$set": fields, "$push": {"historique": _history_doc(change.entry)}},

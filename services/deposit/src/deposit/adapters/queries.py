@@ -3,7 +3,9 @@
 Every query starts from the caller's structures (``parties`` ∈ the caller's SIRETs, served by the
 ``(parties, deposee_le)`` index); habilitations limited to a service are then checked per pièce in
 Python (``Principal.can_read`` / ``can_act``). Filters are built by pure functions, unit-tested. The
-search itself is shared with the other services that show pièces (``readmodel.search``).
+search itself is shared with the other services that show pièces (``readmodel.search``). Every pièce is
+shown in the status the caller is shown (``readmodel.visibility``); the synthèse lists pièces waiting for
+the caller's own action, which a mise en paiement (hidden or not) never is.
 """
 
 from collections.abc import Iterable
@@ -14,6 +16,7 @@ from pymongo import ASCENDING
 
 from contracts import Cadre
 from deposit.adapters.pieces import PieceStore, from_mongo
+from readmodel import visibility
 from readmodel.access import Principal
 from readmodel.search import Page, SearchCriteria, _parties, _range, search_page
 
@@ -23,8 +26,12 @@ PAYABLE_CADRES: tuple[Cadre, ...] = (Cadre.A6, Cadre.A8, Cadre.A16, Cadre.A19, C
 
 FISCAL_SORT = [("date_piece", ASCENDING), ("numero", ASCENDING), ("_id", ASCENDING)]
 
-# What the tableau de bord needs of each pièce.
-DASHBOARD_PROJECTION = {"parties": 1, "code_service": 1, "cadre": 1, "statut": 1}
+# What the tableau de bord needs of each pièce: what it counts, and what says which status the caller is shown.
+DASHBOARD_PROJECTION = {
+    **dict.fromkeys(("parties", "code_service", "cadre", "statut"), 1),
+    **dict.fromkeys((*visibility.SUPPLIER_FIELDS, *visibility.BUYER_FIELDS, visibility.FLAG), 1),
+    f"{visibility.SUPPLIER_VIEW}.statut": 1,
+}
 
 
 def pending_filter(modification_sirets: Iterable[str]) -> dict[str, Any]:
@@ -69,10 +76,14 @@ class ReadQueries:
         if not sirets:
             return []
         cursor = self.pieces.find({"parties": {"$in": sorted(sirets)}}, projection=DASHBOARD_PROJECTION)
-        return [r async for r in cursor]
+        return [{**r, "statut": visibility.shown_statut(caller, r)} async for r in cursor]
 
     async def fiscal(
         self, caller: Principal, du: date | None, au: date | None, structure: str | None
     ) -> list[dict[str, Any]]:
         cursor = self.pieces.find(fiscal_filter(caller.sirets(), du, au, structure)).sort(FISCAL_SORT)
-        return [from_mongo(r) async for r in cursor if caller.can_read(r["parties"], r.get("code_service"))]
+        return [
+            visibility.as_seen_by(caller, from_mongo(r))
+            async for r in cursor
+            if caller.can_read(r["parties"], r.get("code_service"))
+        ]

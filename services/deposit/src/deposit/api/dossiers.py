@@ -10,6 +10,7 @@ from deposit.domain.errors import Refusal
 from deposit.usecases.archived import archived_dossier_refusal
 from messaging.problems import problem_responses
 from readmodel.access import Principal
+from readmodel.visibility import dossier_as_seen_by
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 
@@ -22,7 +23,8 @@ NOT_FOUND = problem_responses(
 
 
 async def visible_dossier(ctx: DepositContext, caller: Principal, dossier_id: str) -> tuple[dict, list[dict]]:
-    """The dossier and the pièces of it the caller may see; 404 when it sees none."""
+    """The dossier and the pièces of it the caller may see, as it is shown them (``readmodel.visibility``);
+    404 when it sees none."""
     dossier = await ctx.pieces.get_dossier(dossier_id)
     pieces = [] if dossier is None else await ctx.pieces.pieces_of(dossier_id)
     visible = [p for p in pieces if caller.can_read(p["parties"], p.get("code_service"))]
@@ -31,11 +33,18 @@ async def visible_dossier(ctx: DepositContext, caller: Principal, dossier_id: st
         if gone is not None:
             raise gone
         raise Refusal("dossier_inconnu", "Dossier inconnu", f"Aucun dossier {dossier_id} visible.", 404)
-    return dossier, visible
+    return dossier_as_seen_by(caller, dossier, visible)
 
 
 @router.get(
-    "/{dossier_id}", response_model=DossierView, summary="Consulter un dossier de facturation", responses=NOT_FOUND
+    "/{dossier_id}",
+    response_model=DossierView,
+    summary="Consulter un dossier de facturation",
+    description="Chaque pièce que l'appelant peut consulter, avec son historique, et le délai global de paiement. "
+    "Quand le destinataire masque la mise en paiement au fournisseur, qui ne lit le dossier que comme fournisseur "
+    "ou valideur le voit tel qu'il était avant : pièce au statut précédent, délai qui court encore, sans date de "
+    "mise en paiement ni pénalités.",
+    responses=NOT_FOUND,
 )
 async def get_dossier(request: Request, dossier_id: str, caller: Caller) -> DossierView:
     ctx: DepositContext = request.app.state.ctx

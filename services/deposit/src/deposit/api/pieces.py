@@ -16,6 +16,7 @@ from deposit.usecases.act_on_piece import visible_piece
 from deposit.usecases.deposit_piece import Upload, deposit_piece
 from messaging.problems import problem_responses
 from readmodel.views import file_response
+from readmodel.visibility import as_seen_by
 
 router = APIRouter(prefix="/v1/pieces", tags=["pièces"])
 
@@ -167,19 +168,32 @@ async def _record(request: Request, piece_id: str, caller) -> dict:
     return await visible_piece(context(request), caller, piece_id)
 
 
-@router.get("/{piece_id}", response_model=PieceView, summary="Consulter une pièce", responses=NOT_FOUND)
+SUPPLIER_SIDE = (
+    " Quand le destinataire masque la mise en paiement au fournisseur, qui ne lit la pièce que comme fournisseur "
+    "ou valideur la voit telle qu'elle était avant (statut, historique, action attendue)."
+)
+
+
+@router.get(
+    "/{piece_id}",
+    response_model=PieceView,
+    summary="Consulter une pièce",
+    description="La pièce, son historique, qui doit agir et les actions possibles." + SUPPLIER_SIDE,
+    responses=NOT_FOUND,
+)
 async def get_piece(request: Request, piece_id: str, caller: Caller) -> PieceView:
-    return piece_view(await _record(request, piece_id, caller))
+    return piece_view(as_seen_by(caller, await _record(request, piece_id, caller)))
 
 
 @router.get(
     "/{piece_id}/historique",
     response_model=list[HistoryItem],
     summary="Historique des statuts",
+    description="Chaque changement de statut : quand, par qui, pourquoi." + SUPPLIER_SIDE,
     responses=NOT_FOUND,
 )
 async def get_history(request: Request, piece_id: str, caller: Caller) -> list[HistoryItem]:
-    return piece_view(await _record(request, piece_id, caller)).historique
+    return piece_view(as_seen_by(caller, await _record(request, piece_id, caller))).historique
 
 
 @router.get(

@@ -62,6 +62,10 @@ FORMAT_DESCRIPTION = (
 )
 
 SANS_SERVICE = "Sans service"
+SHOWN_STATUS = (
+    " Chaque pièce y figure au statut que voit l'appelant : une mise en paiement que le destinataire masque au "
+    "fournisseur reste, pour qui ne lit la pièce que comme fournisseur ou valideur, au statut précédent."
+)
 
 
 def _ctx(request: Request) -> DepositContext:
@@ -139,7 +143,9 @@ SEARCH_DESCRIPTION = (
     "qui joue ce rôle dans la pièce (fournisseur, valideur, moe, moa, destinataire) est une des structures de "
     "l'appelant, ou `structure` quand elle est donnée. Dates de dépôt en heure de Paris, bornes incluses ; "
     "montants sur le TTC, bornes incluses. Tri : dépôt le plus récent d'abord. "
-    "`format=csv` ou `format=xml` exporte la page demandée."
+    "`format=csv` ou `format=xml` exporte la page demandée. Le critère `statut` porte sur le statut que voit "
+    "l'appelant (une mise en paiement masquée au fournisseur se trouve, pour qui ne lit la pièce que comme "
+    "fournisseur ou valideur, au statut précédent)."
 )
 
 
@@ -196,7 +202,7 @@ async def search_pieces(
     description="Pour chacune des structures de l'appelant, le nombre de pièces qu'il peut consulter et dont "
     "elle est partie, par code service (la ligne `code_service: null`, « Sans service », compte les pièces qui "
     "n'en nomment pas), puis par cadre, puis par statut. Une habilitation limitée à un service ne compte que "
-    "les pièces de ce service.",
+    "les pièces de ce service." + SHOWN_STATUS,
     responses=problem_responses(AUTH),
 )
 async def get_dashboard(request: Request, caller: Caller) -> Dashboard:
@@ -248,7 +254,8 @@ def _money(value: Decimal) -> Decimal:
     "l'appelant peut consulter, avec leurs montants, pour la période de dates de pièce `du`–`au` (bornes "
     "incluses, facultatives) et, si `structure` est donnée, celles dont cette structure est partie. "
     "Triées par date de pièce puis numéro ; les totaux portent sur toutes les lignes. "
-    "`format=csv` ou `format=xml` exporte la liste (en XML, les totaux sont des attributs de la racine).",
+    "`format=csv` ou `format=xml` exporte la liste (en XML, les totaux sont des attributs de la racine)."
+    + SHOWN_STATUS,
     responses={
         **problem_responses({**AUTH, 422: INVALID_QUERY}),
         200: {"description": "La liste fiscale (JSON, CSV ou XML selon `format`)", "content": EXPORT_CONTENT},

@@ -26,6 +26,8 @@ class StatusChange:
     expected_action: ExpectedAction | None
     snapshot: PieceSnapshot  # the pièce after the change
     updates: dict[str, Any]  # fields the change sets besides the status (recycling)
+    # a MISE_EN_PAIEMENT whose destinataire hides it from the fournisseur (readmodel.visibility)
+    hidden_from_supplier: bool = False
 
 
 def expected_action(piece: PieceSnapshot) -> ExpectedAction | None:
@@ -51,11 +53,13 @@ def change_status(
     motif: str | None = None,
     par: str | None = None,
     updates: dict[str, Any] | None = None,
+    hidden_from_supplier: bool = False,
 ) -> StatusChange:
     updates = dict(updates or {})
     snapshot = piece.model_copy(update={**updates, "statut": new})
     entry = HistoryEntry(new, at, comment, action, motif, par)
-    return StatusChange(piece.statut, new, entry, expected_action(snapshot), snapshot, updates)
+    hidden = hidden_from_supplier and new is Statut.MISE_EN_PAIEMENT
+    return StatusChange(piece.statut, new, entry, expected_action(snapshot), snapshot, updates, hidden)
 
 
 def apply_routing(piece: PieceSnapshot, decision: PieceRouted, at: datetime) -> StatusChange | None:

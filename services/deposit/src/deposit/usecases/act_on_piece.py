@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import Statut, SubmissionReason
+from contracts import PieceSnapshot, Statut, SubmissionReason
 from deposit.adapters.idempotency import fingerprint
 from deposit.adapters.pieces import ConcurrentChange, snapshot_of
 from deposit.bootstrap import DepositContext
@@ -19,6 +19,7 @@ from deposit.usecases.deposit_piece import Answer, Upload, check_attachments, ch
 from deposit.usecases.status_events import record_change
 from messaging.mongo import in_transaction
 from readmodel.access import Principal
+from readmodel.visibility import as_seen_by
 
 RECYCLABLE_FIELDS = ("destinataire", "code_service", "numero_engagement", "moa")
 
@@ -72,6 +73,15 @@ async def _recycling_updates(ctx: DepositContext, piece, changes: dict[str, str 
     return updates
 
 
+async def _hides_mise_en_paiement(ctx: DepositContext, piece: PieceSnapshot, target: Statut) -> bool:
+    """Whether the pièce's destinataire hides the mise en paiement from the fournisseur, read now and recorded
+    on the pièce (a later change of the parameter does not rewrite what was shown)."""
+    if target is not Statut.MISE_EN_PAIEMENT or not piece.destinataire:
+        return False
+    destinataire = await ctx.directory.get(piece.destinataire)
+    return destinataire is not None and destinataire.mise_en_paiement_masquee
+
+
 async def act_on_piece(
     ctx: DepositContext, caller: Principal, piece_id: str, request: ActionRequest, idempotency_key: str | None
 ) -> Answer:
@@ -82,7 +92,8 @@ async def act_on_piece(
         if earlier is not None:
             return replay(earlier, request_hash)
 
-    record = await visible_piece(ctx, caller, piece_id)
+    # as the caller is shown it: a 409 names the status it sees (readmodel.visibility)
+    record = as_seen_by(caller, await visible_piece(ctx, caller, piece_id))
     piece = snapshot_of(record)
     transition = circuit.transition_for(piece, request.action, request.statut)
     role = circuit.actor_role(transition, piece)
@@ -118,6 +129,7 @@ async def act_on_piece(
         motif=motif,
         par=caller.email,
         updates=updates,
+        hidden_from_supplier=await _hides_mise_en_paiement(ctx, piece, transition.target),
     )
     body = {
         "piece_id": piece.piece_id,

@@ -4,7 +4,7 @@ import uuid
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import PieceStatusChanged, PieceSubmitted, SubmissionReason, make_event, new_event_id
+from contracts import PieceStatusChanged, PieceSubmitted, Statut, SubmissionReason, make_event, new_event_id
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain.piece import StatusChange
 
@@ -19,6 +19,7 @@ def status_event(change: StatusChange) -> PieceStatusChanged:
         action=change.entry.action,
         motif=change.entry.motif,
         commentaire=change.entry.comment,
+        mise_en_paiement_masquee=change.hidden_from_supplier if change.new is Statut.MISE_EN_PAIEMENT else None,
     )
 
 
