@@ -27,6 +27,14 @@ def test_the_deposit_endpoint_documents_its_body_and_its_problems():
         assert code in post["responses"]["422"]["description"]
 
 
+def test_a_structure_refused_in_its_role_is_documented_on_the_deposit_and_the_recycling():
+    paths = importlib.import_module("deposit.app").create_app().openapi()["paths"]
+    for path in ("/v1/pieces", "/v1/pieces/{piece_id}/actions/recycler"):
+        described = paths[path]["post"]["responses"]["422"]["description"]
+        for code in ("moa_non_publique", "moa_non_autorisee", "destinataire_non_publique", "destinataire_non_autorise"):
+            assert code in described, (path, code)
+
+
 async def test_the_docs_page_works_without_internet():
     import httpx
 
