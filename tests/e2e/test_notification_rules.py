@@ -352,7 +352,7 @@ async def paid(c: Cast, financier: Party) -> dict:
     return await wait_status(financier.agent, a19_id, "MISE_EN_PAIEMENT")  # hidden or not from the fournisseur
 
 
-async def test_the_fournisseur_is_told_of_the_mise_en_paiement_unless_the_destinataire_hides_it(
+async def test_the_mise_en_paiement_is_told_to_the_fournisseur_unless_hidden_and_to_the_moe_and_the_moa(
     system, directory, infrastructure
 ):
     shown_to_fournisseur = await cast(directory)
@@ -361,25 +361,37 @@ async def test_the_fournisseur_is_told_of_the_mise_en_paiement_unless_the_destin
                                            paid(hidden, hidden.financier))  # fmt: skip
     label = "Mise en paiement"
 
-    got = await mails(infrastructure, a19, label, count=1)
+    got = await mails(infrastructure, a19, label, count=3)
 
-    mail = got[shown_to_fournisseur.fournisseur.address]
-    assert mail.subject == subject("Mise en paiement", a19, label)
-    nom = shown_to_fournisseur.fournisseur.nom
+    c = shown_to_fournisseur
+    assert {a: m.subject for a, m in got.items()} == {
+        p.address: subject("Mise en paiement", a19, label) for p in (c.fournisseur, c.moe, c.moa)
+    }
+    mail = got[c.fournisseur.address]
     assert (
-        f"La demande de paiement de {nom} (fournisseur) a été mise en paiement par le service financier." in mail.text
+        f"La demande de paiement de {c.fournisseur.nom} (fournisseur) a été mise en paiement par le service financier."
+        in mail.text
     )
-    assert f"<strong>{nom}</strong> (fournisseur) a été <strong>mise en paiement</strong>" in shown(mail)
+    assert f"<strong>{c.fournisseur.nom}</strong> (fournisseur) a été <strong>mise en paiement</strong>" in shown(mail)
     dossier_url = f"{system.deposit_url}/v1/dossiers/{a19['dossier_id']}"
     assert f"Consulter le dossier : {dossier_url}" in mail.text
     check_facts(mail, a19, label)
-    # the masked destinataire: the status changes before were mailed, the mise en paiement was not
-    mandated = await mails(infrastructure, masked_a19, "Mandatée", count=4)
-    assert hidden.fournisseur.address in mandated
-    await asyncio.sleep(3)
-    assert of_piece(infrastructure, masked_a19, label) == []
+    for informed, role_label in ((c.moe, "maîtrise d'œuvre"), (c.moa, "maîtrise d'ouvrage")):
+        told = got[informed.address]
+        assert (
+            f"Pour information de {informed.nom} ({role_label}) : la demande de paiement du fournisseur "
+            f"{c.fournisseur.siret} a été mise en paiement par le service financier." in told.text
+        )
+        check_facts(told, a19, label)
+
+    # The destinataire hid it: the MOE and the MOA are told, the fournisseur is not. The mails of one event
+    # are queued in one transaction, so once these two arrived the ledger holds every mail of that event.
+    masked = await mails(infrastructure, masked_a19, label, count=2)
+    assert set(masked) == {hidden.moe.address, hidden.moa.address}
     records = await sent_history(system, masked_a19["dossier_id"], masked_a19["piece_id"], 0)
-    assert [r for r in records if r["statut"] == "MISE_EN_PAIEMENT"] == []
+    assert sorted(r["email"] for r in records if r["statut"] == "MISE_EN_PAIEMENT") == sorted(masked)
+    mandated = await mails(infrastructure, masked_a19, "Mandatée", count=4)  # the changes before: to all
+    assert hidden.fournisseur.address in mandated
     await no_more_mail(infrastructure, a19, len(of_piece(infrastructure, a19)))
 
 

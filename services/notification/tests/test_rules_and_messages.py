@@ -152,10 +152,31 @@ def test_the_titulaire_is_told_of_an_a10_and_of_its_15_days():
     assert "17/11/2026" in message.text and "réputée acceptée" in message.text  # 2 Nov + 15 days
 
 
-def test_mise_en_paiement_is_mailed_to_the_fournisseur_unless_the_destinataire_hides_it():
+def test_mise_en_paiement_is_mailed_to_the_fournisseur_unless_the_destinataire_hides_it_and_to_the_moe_and_moa():
     event = change("A19", Statut.MISE_EN_PAIEMENT, destinataire=DEST)
-    assert mails(event) == {(F, "mise_en_paiement")}
-    assert mails(event, mise_en_paiement_masquee=True) == set()
+    assert mails(event) == {(F, "mise_en_paiement"), (MOE, "mise_en_paiement"), (MOA, "mise_en_paiement")}
+    # the hiding concerns the fournisseur only; the destinataire, who put it in payment, is not told
+    assert mails(event, mise_en_paiement_masquee=True) == {(MOE, "mise_en_paiement"), (MOA, "mise_en_paiement")}
+    assert [m.role for m in plan(event)] == [Role.FOURNISSEUR, Role.MOE, Role.MOA]
+
+
+def test_without_a_moa_only_the_fournisseur_and_the_moe_are_told_of_the_mise_en_paiement():
+    assert mails(change("A16", Statut.MISE_EN_PAIEMENT, destinataire=DEST, moa=None)) == {
+        (F, "mise_en_paiement"), (MOE, "mise_en_paiement"),
+    }  # fmt: skip
+
+
+def test_the_mise_en_paiement_mail_to_the_moe_names_the_fournisseur_paid():
+    event = change("A19", Statut.MISE_EN_PAIEMENT, destinataire=DEST)
+    to_moe = render(PlannedMail(Role.MOE, MOE, Template.MISE_EN_PAIEMENT), event, "Cabinet Moe", "http://x")
+    assert to_moe.subject.startswith("[Travaux] Mise en paiement — A19")
+    assert (
+        f"Pour information de Cabinet Moe (maîtrise d'œuvre) : la demande de paiement du fournisseur {F} a été "
+        "mise en paiement par le service financier." in to_moe.text
+    )
+    assert "<strong>mise en paiement</strong>" in to_moe.html and F in to_moe.html
+    to_f = render(PlannedMail(Role.FOURNISSEUR, F, Template.MISE_EN_PAIEMENT), event, "Durand", "http://x")
+    assert "La demande de paiement de Durand (fournisseur) a été mise en paiement" in to_f.text
 
 
 @pytest.mark.parametrize("cadre, depositor", [("A15", MOE), ("A19", MOA), ("A17", MOE), ("A20", MOA)])
@@ -200,6 +221,14 @@ def test_each_legal_deadline_tells_whom_it_concerns(echeance, told):
                      valideur=VAL, destinataire=DEST)  # fmt: skip
     mails = plan_deadline(echeance, piece)
     assert {m.siret for m in mails} == told and {m.template for m in mails} == {Template.ECHEANCE}
+
+
+def test_the_penalties_of_a_hidden_mise_en_paiement_go_to_the_payer_alone():
+    piece = snapshot("A19", Statut.MISE_EN_PAIEMENT, destinataire=DEST)
+    assert {m.siret for m in plan_deadline("PENALITES", piece, Context(mise_en_paiement_masquee=True))} == {DEST}
+    # a deadline reached before the payment still tells the fournisseur
+    hidden = Context(mise_en_paiement_masquee=True)
+    assert {m.siret for m in plan_deadline("DELAI_PAIEMENT_DEPASSE", piece, hidden)} == {F, DEST}
 
 
 def test_without_a_moa_the_moe_is_told_the_dg_was_not_returned():

@@ -1,6 +1,7 @@
 """The legal deadlines, driven by an injected clock: a dossier's facts in, what falls due and when out."""
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -140,6 +141,12 @@ def test_paid_late_the_interest_and_the_indemnity_are_settled(categorie, delai, 
     assert settlement.penalites.interets == Decimal(interets)
     assert settlement.penalites.total == Decimal(interets) + 40
     assert E.DELAI_PAIEMENT_DEPASSE not in echeances(due(paid, days(400), categorie))
+
+
+def test_the_penalties_of_a_mise_en_paiement_hidden_from_the_fournisseur_say_so():
+    hidden = replace(fact("a19", "A19", S.MISE_EN_PAIEMENT, 45), hidden_from_supplier=True)
+    [settlement] = [i for i in due([*MONTHLY, hidden], days(45)) if isinstance(i, Settlement)]
+    assert settlement.hidden_from_supplier
 
 
 def test_paid_in_time_nothing_is_owed():

@@ -213,7 +213,13 @@ async def watch_deadlines(stream: faust.StreamT) -> None:
             continue
         piece = changed.piece
         fact = Fact(
-            str(envelope.id), piece.piece_id, piece.cadre, changed.statut, changed.changed_at, piece.montant_a_payer
+            str(envelope.id),
+            piece.piece_id,
+            piece.cadre,
+            changed.statut,
+            changed.changed_at,
+            piece.montant_a_payer,
+            bool(changed.mise_en_paiement_masquee),
         )
         await deadline_store().record(piece.dossier_id, fact, categorie_of(piece))
 
@@ -244,6 +250,7 @@ def deadline_event(dossier_id: str, item: Planned):
             due_at=item.due_at,
             paid_at=item.paid_at,
             penalites=item.penalites,
+            mise_en_paiement_masquee=item.hidden_from_supplier,
         )
     )
     event_id = uuid.uuid5(DEADLINE_IDS, f"{dossier_id}/{item.key}")

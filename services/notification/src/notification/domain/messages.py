@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from contracts import Penalites, PieceSnapshot, PieceStatusChanged, info, libelle
+from contracts import Penalites, PieceSnapshot, PieceStatusChanged, Role, info, libelle
 from notification.domain.rules import PlannedMail, Template
 
 _ENV = Environment(
@@ -66,6 +66,7 @@ def render(mail: PlannedMail, event: PieceStatusChanged, structure_name: str, ba
         "motif": event.motif,
         "commentaire": event.commentaire,
         "valider_avant": _validation_deadline(event),
+        "au_fournisseur": mail.role is Role.FOURNISSEUR,
     }
     return _render(mail, event.piece, libelle(event.statut), structure_name, base_url, extra)
 

@@ -9,14 +9,16 @@ also a party gets the call to action, not the information).
 |---|---|---|---|
 | returned to its issuer | refused, suspended, to recycle, routing error, rejected | the issuer | ``RETOUR`` (with the motif) |
 | action expected | someone must act | that actor (the titulaire of an A10: with its 15 days) | ``ACTION_ATTENDUE`` |
-| mise en paiement | the payment was issued | the fournisseur, unless the destinataire hides the status | ``MISE_EN_PAIEMENT`` |
+| mise en paiement | the payment was issued | the fournisseur, unless the destinataire hid the status | ``MISE_EN_PAIEMENT`` |
+| mise en paiement | the payment was issued | the MOE and the MOA (the hiding concerns the fournisseur only) | ``MISE_EN_PAIEMENT`` |
 | dossier enriched | a MOE or a MOA deposited a pièce | the other parties (not the depositor) | ``DOSSIER_ENRICHI`` |
 | information | someone must act | the other parties | ``INFORMATION`` |
 
 Legal deadlines (``DEADLINE_RULES``): the titulaire and sous-traitant when an A10 was accepted by silence;
 the fournisseur (and the MOA) when a tacit procedure opens for it (A22, A23); the MOA, else the MOE, when
 the décompte général was not returned (A25, A24); the fournisseur and the payer when the délai de
-paiement ran out, and again with the penalties once paid.
+paiement ran out, and again with the penalties once paid (the payer alone when the destinataire hid the
+mise en paiement: the penalties are computed at the payment, they would reveal it).
 """
 
 from collections.abc import Callable
@@ -46,7 +48,8 @@ class PlannedMail:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What the rules know besides the event: the destinataire's « mise en paiement » setting."""
+    """What the rules know besides the event: whether the destinataire hid the mise en paiement from the
+    fournisseur (recorded by deposit at the change, carried by the event)."""
 
     mise_en_paiement_masquee: bool = False
 
@@ -96,6 +99,11 @@ def _fournisseur(event: PieceStatusChanged) -> list[tuple[Role, str]]:
     return [(Role.FOURNISSEUR, event.piece.fournisseur)]
 
 
+def _moe_and_moa(event: PieceStatusChanged) -> list[tuple[Role, str]]:
+    piece = event.piece
+    return [(role, siret) for role, siret in ((Role.MOE, piece.moe), (Role.MOA, piece.moa)) if siret]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     name: str
@@ -113,6 +121,7 @@ RULES: tuple[Rule, ...] = (
         _fournisseur,
         Template.MISE_EN_PAIEMENT,
     ),
+    Rule("mise_en_paiement", lambda e, c: e.statut is S.MISE_EN_PAIEMENT, _moe_and_moa, Template.MISE_EN_PAIEMENT),
     Rule(
         "dossier_enrichi",
         lambda e, c: e.statut is S.DEPOSEE and info(e.piece.cadre).deposant in _ENRICHING,
@@ -181,10 +190,12 @@ DEADLINE_RULES: dict[str, tuple[Callable[[PieceSnapshot], list[tuple[Role, str]]
 }
 
 
-def plan_deadline(echeance: str, piece: PieceSnapshot) -> list[PlannedMail]:
-    """Who is told that ``echeance`` was reached on ``piece`` (one mail per structure)."""
+def plan_deadline(echeance: str, piece: PieceSnapshot, context: Context = Context()) -> list[PlannedMail]:
+    """Who is told that ``echeance`` was reached on ``piece`` (one mail per structure); not the fournisseur
+    about the penalties of a mise en paiement hidden from it."""
     audience, _ = DEADLINE_RULES[echeance]
-    mails, seen = [], set()
+    hidden = {piece.fournisseur} if echeance == PENALITES and context.mise_en_paiement_masquee else set()
+    mails, seen = [], set(hidden)
     for role, siret in audience(piece):
         if siret and siret not in seen:
             seen.add(siret)

@@ -6,7 +6,7 @@ from typing import Any
 from contracts import DeadlineReached, Envelope, LatePaymentPenalties
 from notification.bootstrap import NotificationContext
 from notification.domain.messages import Message, render_deadline
-from notification.domain.rules import PENALITES, PlannedMail, deadline_headline, plan_deadline
+from notification.domain.rules import PENALITES, Context, PlannedMail, deadline_headline, plan_deadline
 from notification.handlers.mails import queue_mails
 
 
@@ -26,4 +26,6 @@ async def on_deadline(ctx: NotificationContext, envelope: Envelope[Any]) -> None
     def render(mail: PlannedMail, name: str) -> Message:
         return render_deadline(mail, piece, echeance, headline, detail, reached.penalites, name, base_url)
 
-    await queue_mails(ctx, str(envelope.id), piece, echeance, plan_deadline(echeance, piece), render)
+    masked = isinstance(reached, LatePaymentPenalties) and reached.mise_en_paiement_masquee
+    mails = plan_deadline(echeance, piece, Context(mise_en_paiement_masquee=masked))
+    await queue_mails(ctx, str(envelope.id), piece, echeance, mails, render)

@@ -14,10 +14,11 @@ from notification.handlers.mails import queue_mails
 async def on_status_changed(ctx: NotificationContext, envelope: Envelope[Any]) -> None:
     event: PieceStatusChanged = envelope.data
     await ctx.pieces.remember(event.piece)  # deadline mails name it later
-    # Every party's structure in one read: the rules need the destinataire's setting, the mails the rest.
-    structures = await ctx.structures.many({siret for _, siret in parties(event)})
-    destinataire = structures.get(event.piece.destinataire or "")
-    masked = destinataire is not None and destinataire.mise_en_paiement_masquee
+    structures = await ctx.structures.many({siret for _, siret in parties(event)})  # every party's, in one read
+    masked = event.mise_en_paiement_masquee
+    if masked is None:  # an event from before deposit recorded it: the destinataire's setting now
+        destinataire = structures.get(event.piece.destinataire or "")
+        masked = destinataire is not None and destinataire.mise_en_paiement_masquee
     mails = plan(event, Context(mise_en_paiement_masquee=masked))
     base_url = ctx.settings.public_base_url
     await queue_mails(

@@ -29,6 +29,7 @@ def _fact_doc(fact: Fact) -> dict[str, Any]:
         "statut": fact.statut.value,
         "at": fact.at,
         "montant_a_payer": str(fact.montant_a_payer),
+        **({"masquee": True} if fact.hidden_from_supplier else {}),
     }
 
 
@@ -40,6 +41,7 @@ def _fact(doc: dict[str, Any]) -> Fact:
         Statut(doc["statut"]),
         doc["at"],
         Decimal(doc["montant_a_payer"]),
+        doc.get("masquee", False),
     )
 
 

@@ -42,6 +42,7 @@ class Fact:
     statut: Statut
     at: datetime
     montant_a_payer: Decimal
+    hidden_from_supplier: bool = False  # a mise en paiement its destinataire hid from the fournisseur
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class Settlement:
     due_at: datetime
     paid_at: datetime
     penalites: Penalites
+    hidden_from_supplier: bool = False  # the mise en paiement was hidden from the fournisseur: so are these
 
     label = "PENALITES"
 
@@ -194,7 +196,7 @@ def _payment(
         if paid.at <= due_at:
             return []
         owed = penalties(paid.montant_a_payer, due_at.date(), paid.at.date(), taux_bce)
-        return [Settlement(f"PENALITES:{key}", paid.piece_id, due_at, paid.at, owed)]
+        return [Settlement(f"PENALITES:{key}", paid.piece_id, due_at, paid.at, owed, paid.hidden_from_supplier)]
     current = ordered[-1]
     detail = (
         f"Délai global de paiement de {figures.delai_jours} jours dépassé le {_day(due_at.date())} : intérêts "
