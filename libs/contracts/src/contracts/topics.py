@@ -7,8 +7,19 @@ STRUCTURES = "travaux.structures"  # compacted, keyed by SIRET
 DOSSIERS_ARCHIVED = "travaux.dossiers.archived"  # archive → deposit: a verified copy exists
 DOSSIERS_REMOVED = "travaux.dossiers.removed"  # deposit → archive, notification, routing: the outcome
 DEADLINES = "travaux.deadlines"  # legal deadlines reached, keyed by dossier
+# Private (deposit → notification): one-time sign-in and invitation codes, keyed by e-mail address.
+ACCOUNT_CODES = "travaux.comptes.codes"
 
-ALL = (PIECES_SUBMITTED, PIECES_ROUTED, PIECES_STATUS, STRUCTURES, DOSSIERS_ARCHIVED, DOSSIERS_REMOVED, DEADLINES)
+ALL = (
+    PIECES_SUBMITTED,
+    PIECES_ROUTED,
+    PIECES_STATUS,
+    STRUCTURES,
+    DOSSIERS_ARCHIVED,
+    DOSSIERS_REMOVED,
+    DEADLINES,
+    ACCOUNT_CODES,
+)
 COMPACTED = frozenset({STRUCTURES})
 
 
