@@ -93,7 +93,7 @@ class Directory:
         mails = await asyncio.to_thread(self.mail.messages)
         return [code for mail in mails if email in mail.to and (code := code_in(mail)) is not None]
 
-    async def code_for(self, email: str, after: int = 0, timeout: float = 30.0) -> str:
+    async def code_for(self, email: str, after: int = 0, timeout: float = 60.0) -> str:
         """The newest one-time code mailed to ``email``, once more than ``after`` arrived (fails after
         ``timeout``)."""
         deadline = time.monotonic() + timeout

@@ -21,6 +21,9 @@ ALL = (
     ACCOUNT_CODES,
 )
 COMPACTED = frozenset({STRUCTURES})
+# Topics whose records must not outlive their use: the one-time codes (and their dead letters) expire
+# within 7 days, so the log keeps them no longer.
+SHORT_LIVED = {ACCOUNT_CODES: 7 * 24 * 3600 * 1000}  # retention.ms
 
 
 def dead_letter(topic: str) -> str:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from contracts import AccountCodeIssued, Envelope
+from notification.adapters.deliveries import URGENT
 from notification.bootstrap import NotificationContext
 from notification.domain.account_mails import TEMPLATE, render_account_mail
 
@@ -21,5 +22,6 @@ async def on_account_code(ctx: NotificationContext, envelope: Envelope[Any]) -> 
         "text": message.text,
         "html": message.html,
     }
-    if await ctx.deliveries.queue(str(envelope.id), [(event.email, fields)]) and ctx.sender is not None:
+    # A person waits for this code: it goes before the backlog of circuit mails.
+    if await ctx.deliveries.queue(str(envelope.id), [(event.email, fields)], URGENT) and ctx.sender is not None:
         ctx.sender.notify()
