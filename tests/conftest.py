@@ -23,7 +23,7 @@ def infrastructure():
 async def recorder(infrastructure):
     """Every event on the public and internal topics, as a downstream system subscribing would see them."""
     watched = [topics.PIECES_SUBMITTED, topics.PIECES_ROUTED, topics.PIECES_STATUS, topics.STRUCTURES, topics.DEADLINES]
-    watched += [topics.DOSSIERS_ARCHIVED, topics.DOSSIERS_REMOVED]
+    watched += [topics.DOSSIERS_ARCHIVED, topics.DOSSIERS_REMOVED, topics.ACCOUNT_CODES]
     watched += [topics.dead_letter(t) for t in watched]
     from messaging.kafka import ensure_topics
 

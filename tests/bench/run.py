@@ -266,13 +266,14 @@ async def main() -> int:
             }
             (await client.put(f"/v1/structures/{number}", json=body)).raise_for_status()
             parties[name] = number
-        # The bench's fournisseur agent, with its own token (every deposit is authenticated).
-        email = f"bench-{parties['fournisseur']}@example.fr"
-        (await client.put(f"/v1/utilisateurs/{email}", json={"nom": "Bench"})).raise_for_status()
-        habilitation = {"profil": "MODIFICATION"}
-        path = f"/v1/structures/{parties['fournisseur']}/habilitations/{email}"
-        (await client.put(path, json=habilitation)).raise_for_status()
-        created = await client.post(f"/v1/utilisateurs/{email}/jetons", json={"libelle": "bench"})
+        # The bench deposits as an API client of its fournisseur: a technical account of that structure,
+        # whose token its gestionnaire (here the administrator) mints (docs/authority.md).
+        path = f"/v1/structures/{parties['fournisseur']}/comptes-techniques"
+        account = await client.post(path, json={"libelle": "bench", "profil": "MODIFICATION"})
+        account.raise_for_status()
+        created = await client.post(
+            f"/v1/utilisateurs/{account.json()['identifiant']}/jetons", json={"libelle": "bench"}
+        )
         created.raise_for_status()
         token = created.json()["jeton"]
     await asyncio.sleep(2)  # let the notification service learn the new structures

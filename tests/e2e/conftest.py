@@ -5,9 +5,9 @@ from tests.support.clock import BusinessClock
 
 
 @pytest_asyncio.fixture(scope="session")
-async def directory(system):
+async def directory(system, infrastructure):
     """The directory, driven through the API with the bootstrap administrator's token."""
-    made = Directory(system.deposit_url, system.env["DEPOSIT_ADMIN_TOKEN"])
+    made = Directory(system.deposit_url, system.env["DEPOSIT_ADMIN_TOKEN"], infrastructure.mail)
     yield made
     await made.close()
 

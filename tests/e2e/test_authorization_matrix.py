@@ -156,13 +156,15 @@ async def test_the_directory(world, directory):
     assert (await world["anonymous"].get("/v1/structures")).status_code == 401
     me = (await cast.lecteur.client.get("/v1/moi")).json()
     assert me["email"] == cast.lecteur.email and {h["profil"] for h in me["habilitations"]} == {"CONSULTATION"}
-    # a token is shown once, listed without its value, and stops working once revoked
-    created = (await directory.admin.post(f"/v1/utilisateurs/{cast.lecteur.email}/jetons", json={})).json()
-    listed = (await cast.lecteur.client.get(f"/v1/utilisateurs/{cast.lecteur.email}/jetons")).json()
+    # a token is shown once, listed without its value, and stops working once revoked; only its owner makes it
+    mine = f"/v1/utilisateurs/{cast.lecteur.email}/jetons"
+    assert (await directory.admin.post(mine, json={})).status_code == 403
+    created = (await cast.lecteur.client.post(mine, json={})).json()
+    listed = (await cast.lecteur.client.get(mine)).json()
     assert created["jeton_id"] in {t["jeton_id"] for t in listed} and all("jeton" not in t for t in listed)
     headers = {"Authorization": f"Bearer {created['jeton']}"}
     assert (await world["anonymous"].get("/v1/moi", headers=headers)).status_code == 200
-    revoked = await directory.admin.delete(f"/v1/utilisateurs/{cast.lecteur.email}/jetons/{created['jeton_id']}")
+    revoked = await cast.lecteur.client.delete(f"{mine}/{created['jeton_id']}")
     assert revoked.status_code == 204
     gone = await world["anonymous"].get("/v1/moi", headers=headers)
     assert gone.status_code == 401 and gone.json()["code"] == "jeton_invalide"

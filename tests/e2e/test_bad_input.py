@@ -107,6 +107,7 @@ async def test_a_number_already_used_by_the_fournisseur_is_a_conflict(deposit, p
         (topics.STRUCTURES, {"notification"}),
         (topics.DOSSIERS_ARCHIVED, {"deposit"}),
         (topics.DOSSIERS_REMOVED, {"notification", "archive", "routing"}),
+        (topics.ACCOUNT_CODES, {"notification"}),
     ],
 )
 async def test_an_unparseable_message_goes_to_the_dead_letter_topic_and_consumption_goes_on(

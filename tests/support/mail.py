@@ -5,21 +5,14 @@ import email
 import email.policy
 import threading
 import time
-from dataclasses import dataclass
 from typing import Protocol
 
-import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from deposit.mailbox import Mail, Mailbox
 
-@dataclass(frozen=True)
-class CaughtMail:
-    to: tuple[str, ...]
-    subject: str
-    text: str
-    html: str
-    message_id: str
+CaughtMail = Mail  # what a test reads of a caught mail
 
 
 class MailCatcher(Protocol):
@@ -87,35 +80,12 @@ class InProcessCatcher:
         self.controller.stop()
 
 
-class HttpCatcher:
+class HttpCatcher(Mailbox):
     """Mailpit (``/api/v1/messages``) or MailDev (``/email``), read over their REST APIs."""
 
     def __init__(self, smtp_host: str, smtp_port: int, api_url: str, kind: str):
-        self.smtp_host, self.smtp_port, self.kind = smtp_host, smtp_port, kind
-        self.http = httpx.Client(base_url=api_url, timeout=10)
-
-    def messages(self) -> list[CaughtMail]:
-        if self.kind == "maildev":
-            return [
-                CaughtMail(
-                    tuple(a["address"] for a in m["to"]),
-                    m["subject"],
-                    m.get("text") or "",
-                    m.get("html") or "",
-                    m.get("messageId", ""),
-                )
-                for m in self.http.get("/email").json()
-            ]
-        found = []
-        for summary in self.http.get("/api/v1/messages", params={"limit": 1000}).json()["messages"]:
-            m = self.http.get(f"/api/v1/message/{summary['ID']}").json()
-            found.append(
-                CaughtMail(tuple(a["Address"] for a in m["To"]), m["Subject"], m["Text"], m["HTML"], m["MessageID"])
-            )
-        return found
-
-    def close(self) -> None:
-        self.http.close()
+        super().__init__(api_url, kind)
+        self.smtp_host, self.smtp_port = smtp_host, smtp_port
 
 
 def _free_port() -> int:

@@ -53,6 +53,9 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "ARCHIVE_LEASE_SECONDS": "5",
         "ARCHIVE_ANNOUNCE_WAIT_SECONDS": "10",
         "DEPOSIT_ADMIN_TOKEN": f"tvx_test_admin_{secrets.token_hex(16)}",
+        # A deliverable address (the default, admin@travaux.local, is not one), so that tests inviting it
+        # meet the authority rules rather than the address check.
+        "DEPOSIT_ADMIN_EMAIL": "administrateur@travaux.example",
         "TOOLS_DIR": os.environ.get("TOOLS_DIR", ""),
     }
     stack = load_stack()

@@ -10,8 +10,10 @@ import pytest
 
 from contracts import (
     CATALOG,
+    AccountCodeIssued,
     ArchivedCounts,
     CategorieEntite,
+    CodeMotif,
     Contact,
     ContractError,
     DeadlineReached,
@@ -20,6 +22,7 @@ from contracts import (
     DossierRemoved,
     Echeance,
     ExpectedAction,
+    InvitationDetails,
     LatePaymentPenalties,
     PieceRouted,
     PieceStatusChanged,
@@ -123,6 +126,20 @@ SAMPLES = [
         paid_at=utcnow(),
         penalites=penalties(Decimal("1200.50"), date(2026, 1, 31), date(2026, 3, 2), Decimal("2.15")),
     ),
+    AccountCodeIssued(
+        email="agent@commune.fr",
+        nom="Agent",
+        motif=CodeMotif.INVITATION,
+        code="secret",
+        expires_at=utcnow(),
+        invitation=InvitationDetails(
+            invitation_id="i-1",
+            siret="21750001600019",
+            structure_nom="Commune",
+            profil=Profil.MODIFICATION,
+            invite_par="Gestionnaire",
+        ),
+    ),
 ]
 
 
@@ -139,7 +156,7 @@ def test_round_trip(payload):
 
 
 def test_penalties_travel_as_strings():
-    late = SAMPLES[-1]
+    late = next(s for s in SAMPLES if isinstance(s, LatePaymentPenalties))
     document = json.loads(make_event(late, source="/t", subject="d-1").to_bytes())["data"]["penalites"]
     assert document == {
         "base": "1200.50",

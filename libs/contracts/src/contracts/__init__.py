@@ -1,5 +1,6 @@
 """Shared contracts of the factures de travaux platform: envelope, event payloads, enums, topics. No I/O."""
 
+from contracts.accounts import AccountCodeIssued, CodeMotif, CompteType, InvitationDetails
 from contracts.archiving import ArchivedCounts, DossierArchived, DossierKept, DossierRemoved
 from contracts.billing import ATTACHMENT_EXTENSIONS, ISO_4217, FormatDepot, ModeReglement, TypeTva, extension_of
 from contracts.cadres import Cadre, CadreInfo, Phase, Position, info, parse_cadre
@@ -28,6 +29,10 @@ from contracts.siret import Siret, siret_error
 from contracts.statuses import Statut, libelle
 
 __all__ = [
+    "AccountCodeIssued",
+    "CodeMotif",
+    "CompteType",
+    "InvitationDetails",
     "ArchivedCounts",
     "DossierArchived",
     "DossierKept",

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from contracts import topics
+from contracts.accounts import AccountCodeIssued
 from contracts.archiving import DossierArchived, DossierKept, DossierRemoved
 from contracts.envelope import Envelope
 from contracts.events import (
@@ -40,6 +41,7 @@ CATALOG: tuple[EventSpec, ...] = (
     EventSpec("fr.travaux.dossier.archived.v1", DossierArchived, topics.DOSSIERS_ARCHIVED),
     EventSpec("fr.travaux.dossier.removed.v1", DossierRemoved, topics.DOSSIERS_REMOVED),
     EventSpec("fr.travaux.dossier.kept.v1", DossierKept, topics.DOSSIERS_REMOVED),
+    EventSpec("fr.travaux.account.code-issued.v1", AccountCodeIssued, topics.ACCOUNT_CODES),
 )
 
 _BY_TYPE = {spec.type: spec for spec in CATALOG}

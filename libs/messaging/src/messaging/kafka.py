@@ -28,6 +28,14 @@ def all_topic_names() -> list[str]:
     return [name for topic in topics.ALL for name in (topic, topics.dead_letter(topic))]
 
 
+def topic_configs(name: str) -> dict[str, str]:
+    configs = {"cleanup.policy": "compact"} if name in topics.COMPACTED else {}
+    source = name.removesuffix(".dlt")
+    if source in topics.SHORT_LIVED:
+        configs["retention.ms"] = str(topics.SHORT_LIVED[source])
+    return configs
+
+
 async def ensure_topics(
     bootstrap_servers: str, partitions: int = 6, replication_factor: int = 1, names: list[str] | None = None
 ) -> None:
@@ -42,7 +50,7 @@ async def ensure_topics(
                 name=name,
                 num_partitions=partitions,
                 replication_factor=replication_factor,
-                topic_configs={"cleanup.policy": "compact"} if name in topics.COMPACTED else {},
+                topic_configs=topic_configs(name),
             )
             for name in wanted
             if name not in existing

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import Profil
+from contracts import CompteType, Profil
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,8 @@ class Principal:
     nom: str
     admin: bool = False  # the platform's administrator: manages the directory, reads no pièce
     habilitations: tuple[Habilitation, ...] = ()
+    kind: CompteType = CompteType.PERSONNE  # a person, or a technical account (API client) of one structure
+    token_id: str | None = None  # the token the request came with (the audit log names it)
 
     def sirets(self) -> set[str]:
         return {h.siret for h in self.habilitations}
@@ -57,7 +59,8 @@ class Principal:
 def principal_from_user(view: Mapping[str, Any]) -> Principal | None:
     """The caller described by a user view (the JSON of deposit's ``GET /v1/moi``); None for an inactive user.
 
-    ``view`` is ``{email, nom, active, admin, habilitations: [{siret, profil, service, gestionnaire}]}``;
+    ``view`` is ``{email, nom, type, active, admin, jeton_id, habilitations: [{siret, profil, service,
+    gestionnaire}]}``;
     absent members take the directory's defaults (active, not admin, no habilitation, whole structure).
     """
     if not view.get("active", True):
@@ -71,4 +74,6 @@ def principal_from_user(view: Mapping[str, Any]) -> Principal | None:
             Habilitation(h["siret"], Profil(h["profil"]), h.get("service"), bool(h.get("gestionnaire", False)))
             for h in view.get("habilitations") or ()
         ),
+        kind=CompteType(view.get("type") or CompteType.PERSONNE),
+        token_id=view.get("jeton_id"),
     )

@@ -7,10 +7,13 @@ from pymongo import AsyncMongoClient
 
 from contracts import topics
 from deposit.adapters.archived import ArchivedDossiers
+from deposit.adapters.audit import AuditLog
+from deposit.adapters.codes import OneTimeCodes
 from deposit.adapters.directory import DirectoryStore
 from deposit.adapters.documents import DocumentStore
 from deposit.adapters.idempotency import IdempotencyStore
 from deposit.adapters.pieces import PieceStore
+from deposit.adapters.rattachements import Rattachements
 from deposit.settings import DepositSettings
 from messaging.clock import Clock
 from messaging.outbox import Outbox, OutboxRelay
@@ -32,6 +35,10 @@ class DepositContext:
     processed: ProcessedEvents
     relay: OutboxRelay
     archived: ArchivedDossiers
+    codes: OneTimeCodes
+    invitations: Rattachements
+    demandes: Rattachements
+    audit: AuditLog
     clock: Clock = field(default_factory=Clock)  # the business clock: dates of deposits, actions, decisions
 
     @property
@@ -60,8 +67,13 @@ async def start(settings: DepositSettings) -> DepositContext:
         processed=ProcessedEvents(database),
         relay=OutboxRelay(outbox, runtime.producer, lease_seconds=settings.outbox_lease_seconds),
         archived=ArchivedDossiers(database),
+        codes=OneTimeCodes(database),
+        invitations=Rattachements(database, "invitations"),
+        demandes=Rattachements(database, "demandes"),
+        audit=AuditLog(database),
     )
-    for store in (ctx.pieces, ctx.documents, ctx.directory, ctx.idempotency, ctx.outbox, ctx.processed, ctx.archived):
+    stores = (ctx.pieces, ctx.documents, ctx.directory, ctx.idempotency, ctx.outbox, ctx.processed, ctx.archived)
+    for store in (*stores, ctx.codes, ctx.invitations, ctx.demandes, ctx.audit):
         await store.ensure_indexes()
     if settings.deposit_admin_token:
         await ctx.directory.ensure_admin(settings.deposit_admin_email, settings.deposit_admin_token)

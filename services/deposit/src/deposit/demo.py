@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 import httpx
 
-from deposit.seed import DEMO_DIRECTORY, admin_client, default_token, default_url, token_for
+from deposit.mailbox import Mailbox
+from deposit.seed import DEMO_DIRECTORY, default_url, token_for
 
 SAMPLE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -22,15 +23,14 @@ SAMPLE_PDF = (
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=default_url())
-    parser.add_argument("--token", default=default_token(), help="administrator token (DEPOSIT_ADMIN_TOKEN)")
     parser.add_argument("--maildev", default=f"http://127.0.0.1:{os.environ.get('MAILDEV_UI_PORT', '1080')}")
     args = parser.parse_args(argv)
     directory = json.loads(DEMO_DIRECTORY.read_text(encoding="utf-8"))
     fournisseur, moe, moa = directory["structures"]
-    user = directory["utilisateurs"][0]["email"]  # the fournisseur's agent
+    user = directory["utilisateurs"][0]["email"]  # the fournisseur's agent signs in with a code from its mail
+    mailbox = Mailbox(args.maildev)
     try:
-        with admin_client(args.url, args.token) as admin:
-            token = token_for(admin, user, "demo")
+        token = token_for(args.url, mailbox, user, "demo")
     except httpx.ConnectError:
         print(f"cannot reach the deposit service at {args.url}: is it running? (make up)", file=sys.stderr)
         return 1
@@ -80,12 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     mails: list = []
     while time.monotonic() - began < 30 and len(mails) < 3:
         try:
-            mails = [m for m in httpx.get(f"{args.maildev}/email", timeout=5).json() if numero in m["subject"]]
+            mails = [m for m in mailbox.messages() if numero in m.subject]
         except httpx.HTTPError:
             mails = []
         time.sleep(0.5)
     for mail in mails:
-        print(f"  e-mail to {', '.join(a['address'] for a in mail['to'])}: {mail['subject']}")
+        print(f"  e-mail to {', '.join(mail.to)}: {mail.subject}")
     print(f"see them in MailDev: {args.maildev}   the dossier: {args.url}/v1/dossiers/{accepted['dossier_id']}")
     return 0 if len(mails) == 3 else 1
 

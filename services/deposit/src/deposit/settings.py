@@ -1,5 +1,7 @@
 """Deposit service settings, from the environment."""
 
+from pydantic import Field
+
 from messaging.settings import CommonSettings
 
 
@@ -21,3 +23,8 @@ class DepositSettings(CommonSettings):
     # Seconds a bearer token's habilitations may be served from memory (0: read on every request).
     # Changes made through this instance apply at once; through another instance, within this delay.
     auth_cache_seconds: float = 5.0
+    # Accounts (docs/authority.md): how long an invitation and a sign-in code stay valid, and how many
+    # codes one address may be sent per hour (one per minute at most).
+    invitation_days: int = Field(default=7, ge=1)
+    signin_code_minutes: int = Field(default=15, ge=1)
+    account_codes_per_hour: int = Field(default=5, ge=1)

@@ -52,7 +52,8 @@ async def start(settings: NotificationSettings) -> NotificationContext:
     ctx.sender = Sender(ctx)
     ctx.sender.start()
     await ctx.runtime.consume(
-        [topics.STRUCTURES, topics.PIECES_STATUS, topics.DEADLINES, topics.DOSSIERS_REMOVED], handlers(ctx)
+        [topics.STRUCTURES, topics.PIECES_STATUS, topics.DEADLINES, topics.DOSSIERS_REMOVED, topics.ACCOUNT_CODES],
+        handlers(ctx),
     )
     return ctx
 

@@ -1,8 +1,10 @@
 """The directory (owned here, announced on the compacted ``travaux.structures`` topic): structures and
-their services, users, habilitations, and API tokens (stored as SHA-256 hashes only).
+their services, accounts with their habilitations, and API tokens (stored as SHA-256 hashes only).
 
-Collections: ``structures`` (_id = SIRET), ``users`` (_id = e-mail, with their habilitations),
-``tokens`` (_id = the token's hash).
+Collections: ``structures`` (_id = SIRET), ``users`` (_id = a person's e-mail address or a technical
+account's identifier; ``type``, ``active``, ``activated``, ``admin``, ``structure`` for a technical
+account, ``habilitations``), ``tokens`` (_id = the token's hash). Who may change what is
+``deposit.domain.authority``.
 """
 
 import hashlib
@@ -14,7 +16,8 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts import Contact, Profil, Structure, utcnow
+from contracts import CompteType, Contact, Profil, Structure, utcnow
+from deposit.domain.authority import Account
 from readmodel.access import Habilitation, Principal
 
 TOKEN_PREFIX = "tvx_"
@@ -31,6 +34,30 @@ def new_token() -> str:
 
 def _habilitation(doc: dict[str, Any]) -> Habilitation:
     return Habilitation(doc["siret"], Profil(doc["profil"]), doc.get("service"), doc.get("gestionnaire", False))
+
+
+def account_of(document: dict[str, Any] | None) -> Account | None:
+    if document is None:
+        return None
+    return Account(
+        id=document["_id"],
+        nom=document.get("nom", document["_id"]),
+        kind=CompteType(document.get("type", CompteType.PERSONNE)),
+        admin=document.get("admin", False),
+        active=document.get("active", True),
+        activated=document.get("activated", True),
+        structure=document.get("structure"),
+        habilitations=tuple(_habilitation(h) for h in document.get("habilitations", [])),
+    )
+
+
+def habilitation_document(habilitation: Habilitation) -> dict[str, Any]:
+    return {
+        "siret": habilitation.siret,
+        "profil": habilitation.profil.value,
+        "service": habilitation.service,
+        "gestionnaire": habilitation.gestionnaire,
+    }
 
 
 class DirectoryStore:
@@ -61,6 +88,10 @@ class DirectoryStore:
         document = await self.structures.find_one({"_id": siret}, session=session)
         return None if document is None else Structure.model_validate(document)
 
+    async def touch(self, siret: str, session: AsyncClientSession) -> None:
+        """Write the structure's record, so that concurrent transactions changing its habilitations conflict."""
+        await self.structures.update_one({"_id": siret}, {"$inc": {"revision": 1}}, session=session)
+
     async def all(self) -> list[Structure]:
         return [Structure.model_validate(d) async for d in self.structures.find({}).sort("_id", 1)]
 
@@ -74,7 +105,8 @@ class DirectoryStore:
         if structure is None:
             return None
         contacts = []
-        async for user in self.users.find({"habilitations.siret": siret, "active": True}, session=session):
+        people = {"habilitations.siret": siret, "active": True, "type": {"$ne": CompteType.TECHNIQUE.value}}
+        async for user in self.users.find(people, session=session):
             for h in user.get("habilitations", []):
                 if h["siret"] == siret:
                     contacts.append(
@@ -82,39 +114,74 @@ class DirectoryStore:
                     )
         return structure.model_copy(update={"contacts": sorted(contacts, key=lambda c: (c.email, c.service or ""))})
 
-    # -- users and habilitations ---------------------------------------------------------------------
+    # -- accounts and habilitations ------------------------------------------------------------------
 
-    async def put_user(self, email: str, nom: str, active: bool, session: AsyncClientSession) -> dict[str, Any]:
-        await self.users.update_one(
-            {"_id": email},
-            {"$set": {"nom": nom, "active": active}, "$setOnInsert": {"habilitations": [], "admin": False}},
-            upsert=True,
+    async def get_user(self, account_id: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+        return await self.users.find_one({"_id": account_id}, session=session)
+
+    async def account(self, account_id: str, session: AsyncClientSession | None = None) -> Account | None:
+        return account_of(await self.get_user(account_id, session))
+
+    async def create_person(self, email: str, nom: str, session: AsyncClientSession) -> None:
+        """A person's account, not activated until its owner redeems a code sent to ``email``."""
+        await self.users.insert_one(
+            {
+                "_id": email,
+                "nom": nom,
+                "type": CompteType.PERSONNE.value,
+                "active": True,
+                "activated": False,
+                "admin": False,
+                "habilitations": [],
+                "cree_le": utcnow(),
+            },
             session=session,
         )
-        return await self.users.find_one({"_id": email}, session=session)
 
-    async def get_user(self, email: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
-        return await self.users.find_one({"_id": email}, session=session)
-
-    async def users_of(self, siret: str) -> list[dict[str, Any]]:
-        return [u async for u in self.users.find({"habilitations.siret": siret}).sort("_id", 1)]
-
-    async def set_habilitation(self, email: str, habilitation: Habilitation, session: AsyncClientSession) -> None:
-        """One habilitation per (user, structure): a new one replaces the previous."""
-        await self.users.update_one(
-            {"_id": email}, {"$pull": {"habilitations": {"siret": habilitation.siret}}}, session=session
+    async def create_technical(
+        self, account_id: str, libelle: str, habilitation: Habilitation, session: AsyncClientSession
+    ) -> None:
+        await self.users.insert_one(
+            {
+                "_id": account_id,
+                "nom": libelle,
+                "type": CompteType.TECHNIQUE.value,
+                "structure": habilitation.siret,
+                "active": True,
+                "activated": True,
+                "admin": False,
+                "habilitations": [habilitation_document(habilitation)],
+                "cree_le": utcnow(),
+            },
+            session=session,
         )
-        document = {
-            "siret": habilitation.siret,
-            "profil": habilitation.profil.value,
-            "service": habilitation.service,
-            "gestionnaire": habilitation.gestionnaire,
-        }
-        await self.users.update_one({"_id": email}, {"$push": {"habilitations": document}}, session=session)
 
-    async def remove_habilitation(self, email: str, siret: str, session: AsyncClientSession) -> bool:
+    async def activate(self, account_id: str, session: AsyncClientSession) -> None:
+        await self.users.update_one({"_id": account_id}, {"$set": {"activated": True}}, session=session)
+
+    async def update_account(
+        self, account_id: str, session: AsyncClientSession, nom: str | None = None, active: bool | None = None
+    ) -> None:
+        changes = {k: v for k, v in (("nom", nom), ("active", active)) if v is not None}
+        if changes:
+            await self.users.update_one({"_id": account_id}, {"$set": changes}, session=session)
+
+    async def accounts_on(self, siret: str, session: AsyncClientSession | None = None) -> list[Account]:
+        cursor = self.users.find({"habilitations.siret": siret}, session=session).sort("_id", 1)
+        return [account_of(u) async for u in cursor]
+
+    async def set_habilitation(self, account_id: str, habilitation: Habilitation, session: AsyncClientSession) -> None:
+        """One habilitation per (account, structure): a new one replaces the previous."""
+        await self.users.update_one(
+            {"_id": account_id}, {"$pull": {"habilitations": {"siret": habilitation.siret}}}, session=session
+        )
+        await self.users.update_one(
+            {"_id": account_id}, {"$push": {"habilitations": habilitation_document(habilitation)}}, session=session
+        )
+
+    async def remove_habilitation(self, account_id: str, siret: str, session: AsyncClientSession) -> bool:
         result = await self.users.update_one(
-            {"_id": email, "habilitations.siret": siret},
+            {"_id": account_id, "habilitations.siret": siret},
             {"$pull": {"habilitations": {"siret": siret}}},
             session=session,
         )
@@ -124,7 +191,10 @@ class DirectoryStore:
         """The bootstrap administrator from settings, with its token (idempotent)."""
         await self.users.update_one(
             {"_id": email},
-            {"$set": {"admin": True, "active": True}, "$setOnInsert": {"nom": "Administrateur", "habilitations": []}},
+            {
+                "$set": {"admin": True, "active": True, "activated": True, "type": CompteType.PERSONNE.value},
+                "$setOnInsert": {"nom": "Administrateur", "habilitations": []},
+            },
             upsert=True,
         )
         await self.tokens.update_one(
@@ -135,11 +205,13 @@ class DirectoryStore:
 
     # -- tokens --------------------------------------------------------------------------------------
 
-    async def create_token(self, email: str, libelle: str, session: AsyncClientSession) -> tuple[dict[str, Any], str]:
+    async def create_token(
+        self, account_id: str, libelle: str, session: AsyncClientSession
+    ) -> tuple[dict[str, Any], str]:
         secret = new_token()
         document = {
             "_id": token_hash(secret),
-            "email": email,
+            "email": account_id,
             "token_id": str(uuid.uuid4()),
             "libelle": libelle,
             "cree_le": utcnow(),
@@ -147,11 +219,11 @@ class DirectoryStore:
         await self.tokens.insert_one(document, session=session)
         return document, secret
 
-    async def tokens_of(self, email: str) -> list[dict[str, Any]]:
-        return [t async for t in self.tokens.find({"email": email}).sort("cree_le", 1)]
+    async def tokens_of(self, account_id: str) -> list[dict[str, Any]]:
+        return [t async for t in self.tokens.find({"email": account_id}).sort("cree_le", 1)]
 
-    async def revoke_token(self, email: str, token_id: str, session: AsyncClientSession) -> bool:
-        result = await self.tokens.delete_one({"email": email, "token_id": token_id}, session=session)
+    async def revoke_token(self, account_id: str, token_id: str, session: AsyncClientSession) -> bool:
+        result = await self.tokens.delete_one({"email": account_id, "token_id": token_id}, session=session)
         return result.deleted_count == 1
 
     async def principal(self, secret: str) -> Principal | None:
@@ -171,6 +243,8 @@ class DirectoryStore:
                 nom=user.get("nom", user["_id"]),
                 admin=user.get("admin", False),
                 habilitations=tuple(_habilitation(h) for h in user.get("habilitations", [])),
+                kind=CompteType(user.get("type", CompteType.PERSONNE)),
+                token_id=token["token_id"],
             )
         if self._cache_seconds > 0:
             if len(self._cache) > 10_000:

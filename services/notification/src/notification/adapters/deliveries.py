@@ -25,7 +25,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts import utcnow
 from messaging.mongo import in_transaction
 
-_MESSAGE = ("email", "subject", "text", "html", "dossier_id", "piece_id", "statut", "event_id")
+URGENT, NORMAL = 0, 1  # a mail someone waits for (a one-time code), and every other
+_MESSAGE = ("email", "subject", "text", "html", "dossier_id", "piece_id", "statut", "event_id", "priority")
 
 
 class DeliveryLog:
@@ -37,15 +38,16 @@ class DeliveryLog:
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("dossier_id", ASCENDING), ("created_at", ASCENDING)])
-        await self.queue_.create_index([("next_attempt_at", ASCENDING)], name="due")
+        await self.queue_.create_index([("priority", ASCENDING), ("next_attempt_at", ASCENDING)], name="due_first")
 
     @staticmethod
     def key(event_id: str, email: str) -> str:
         return f"{event_id}:{email.lower()}"
 
-    async def queue(self, event_id: str, mails: list[tuple[str, dict[str, Any]]]) -> int:
+    async def queue(self, event_id: str, mails: list[tuple[str, dict[str, Any]]], priority: int = NORMAL) -> int:
         """Queue an event's mails ((email, fields) each), those whose (event, recipient) was never seen,
-        in one transaction; returns how many were new."""
+        in one transaction; returns how many were new. ``URGENT`` mails (a person waits for a code) are
+        sent before the ``NORMAL`` backlog."""
         now = utcnow()
         records = {
             self.key(event_id, email): {
@@ -69,15 +71,20 @@ class DeliveryLog:
                 for key, r in new.items()
             ]
             await self.collection.insert_many(ledger, session=session)
-            entries = [{"_id": key, **r, "next_attempt_at": now, "lease_until": None} for key, r in new.items()]
+            entries = [
+                {"_id": key, **r, "priority": priority, "next_attempt_at": now, "lease_until": None}
+                for key, r in new.items()
+            ]
             await self.queue_.insert_many(entries, session=session)
             return len(new)
 
         return await in_transaction(self.client, work) if records else 0
 
     async def due(self, now: datetime, limit: int) -> list[str]:
-        """Keys of queued mails to attempt now, oldest first."""
-        cursor = self.queue_.find({"next_attempt_at": {"$lte": now}}, {"_id": 1}).sort("next_attempt_at", ASCENDING)
+        """Keys of queued mails to attempt now: urgent ones first, then the oldest."""
+        cursor = self.queue_.find({"next_attempt_at": {"$lte": now}}, {"_id": 1}).sort(
+            [("priority", ASCENDING), ("next_attempt_at", ASCENDING)]
+        )
         return [doc["_id"] async for doc in cursor.limit(limit)]
 
     async def lease(self, key: str, lease: timedelta) -> dict[str, Any] | None:

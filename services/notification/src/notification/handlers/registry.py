@@ -3,6 +3,7 @@
 from functools import partial
 
 from contracts import (
+    AccountCodeIssued,
     DeadlineReached,
     DossierRemoved,
     LatePaymentPenalties,
@@ -11,6 +12,7 @@ from contracts import (
 )
 from messaging.consumer import Handler
 from notification.bootstrap import NotificationContext
+from notification.handlers.account_code import on_account_code
 from notification.handlers.deadline_reached import on_deadline
 from notification.handlers.dossier_removed import on_dossier_removed
 from notification.handlers.status_changed import on_status_changed
@@ -24,4 +26,5 @@ def handlers(ctx: NotificationContext) -> dict[type, Handler]:
         DeadlineReached: partial(on_deadline, ctx),
         LatePaymentPenalties: partial(on_deadline, ctx),
         DossierRemoved: partial(on_dossier_removed, ctx),
+        AccountCodeIssued: partial(on_account_code, ctx),
     }

@@ -1,0 +1,147 @@
+"""Accounts and their tokens (docs/authority.md): one-time codes by e-mail, redeemed for a token; tokens
+minted and revoked by their owner (a technical account's by its structure's gestionnaires); names and
+activation by whom the rules allow. Every change goes to the audit log in its transaction."""
+
+from datetime import timedelta
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from contracts import AccountCodeIssued, CodeMotif, CompteType, InvitationDetails, make_event, utcnow
+from deposit.bootstrap import SOURCE, DepositContext
+from deposit.domain import authority
+from deposit.domain.errors import Refusal
+from deposit.usecases.directory_changes import announce, write
+from readmodel.access import Principal
+
+INVALID_CODE = Refusal(
+    "code_invalide",
+    "Code invalide",
+    "Ce code est inconnu, a déjà servi ou a expiré : demandez-en un nouveau (POST /v1/comptes/code).",
+    422,
+)
+
+
+async def code_event(
+    ctx: DepositContext,
+    email: str,
+    nom: str | None,
+    motif: CodeMotif,
+    ttl: timedelta,
+    session: AsyncClientSession,
+    invitation: InvitationDetails | None = None,
+) -> None:
+    """Issue a one-time code for ``email`` and ask notification to mail it there (private topic)."""
+    code, expires_at = await ctx.codes.issue(
+        email, motif, ttl, session, invitation.invitation_id if invitation else None
+    )
+    issued = AccountCodeIssued(
+        email=email, nom=nom, motif=motif, code=code, expires_at=expires_at, invitation=invitation
+    )
+    await ctx.outbox.add(make_event(issued, source=SOURCE, subject=email), session)
+
+
+async def request_code(ctx: DepositContext, email: str, nom: str | None) -> None:
+    """Send a sign-in code to an existing person, or an activation code to a new one (when ``nom`` is
+    given). Whatever the address, the caller learns nothing: the answer is the same."""
+    now = utcnow()
+    if await ctx.codes.issued_since(email, now - timedelta(minutes=1)):
+        return
+    if await ctx.codes.issued_since(email, now - timedelta(hours=1)) >= ctx.settings.account_codes_per_hour:
+        return
+    account = await ctx.directory.account(email)
+    if account is None and not nom:
+        return
+    if account is not None and (account.kind is CompteType.TECHNIQUE or not account.active):
+        return
+    motif = CodeMotif.CONNEXION if account is not None and account.activated else CodeMotif.ACTIVATION
+
+    async def work(session: AsyncClientSession) -> None:
+        if account is None:
+            await ctx.directory.create_person(email, nom, session)
+            await ctx.audit.record(email, "compte_cree", email, session, via="anonyme", origine="inscription")
+        ttl = timedelta(minutes=ctx.settings.signin_code_minutes)
+        await code_event(ctx, email, account.nom if account else nom, motif, ttl, session)
+        await ctx.audit.record(email, "code_envoye", email, session, via="anonyme", motif=motif.value)
+
+    try:
+        await write(ctx, work)
+    except DuplicateKeyError:
+        return  # the same address registered at the same moment: that request sent its code
+
+
+async def redeem(ctx: DepositContext, code: str, libelle: str) -> dict[str, Any]:
+    """A code from a mailbox becomes a token of its account (activating it, accepting the invitation the
+    code came with). Works once."""
+    from deposit.usecases.rattachements import accept_invitation  # the two modules call each other
+
+    async def work(session: AsyncClientSession) -> dict[str, Any]:
+        record = await ctx.codes.redeem(code, session)
+        if record is None:
+            raise INVALID_CODE
+        account = await ctx.directory.account(record["email"], session)
+        if account is None or not account.active or account.kind is CompteType.TECHNIQUE:
+            raise INVALID_CODE
+        invitation = None
+        if record.get("invitation_id"):
+            invitation = await accept_invitation(ctx, account, record["invitation_id"], account.id, session)
+        if not account.activated:
+            await ctx.directory.activate(account.id, session)
+            await ctx.audit.record(account.id, "compte_active", account.id, session)
+        document, secret = await ctx.directory.create_token(account.id, libelle, session)
+        await ctx.audit.record(
+            account.id, "jeton_cree", account.id, session, jeton_id=document["token_id"], par_code=record["motif"]
+        )
+        return {"account": account, "token": document, "secret": secret, "invitation": invitation}
+
+    return await write(ctx, work)
+
+
+async def create_token(ctx: DepositContext, caller: Principal, account_id: str, libelle: str) -> tuple[dict, str]:
+    account = authority.check_token_manager(caller, await ctx.directory.account(account_id), account_id)
+
+    async def work(session: AsyncClientSession) -> tuple[dict, str]:
+        document, secret = await ctx.directory.create_token(account.id, libelle, session)
+        await ctx.audit.record(
+            caller, "jeton_cree", account.id, session, account.structure, jeton_cree=document["token_id"]
+        )
+        return document, secret
+
+    return await write(ctx, work)
+
+
+async def list_tokens(ctx: DepositContext, caller: Principal, account_id: str) -> list[dict]:
+    account = authority.check_token_manager(caller, await ctx.directory.account(account_id), account_id)
+    return await ctx.directory.tokens_of(account.id)
+
+
+async def revoke_token(ctx: DepositContext, caller: Principal, account_id: str, token_id: str) -> None:
+    account = authority.check_token_manager(caller, await ctx.directory.account(account_id), account_id)
+
+    async def work(session: AsyncClientSession) -> None:
+        if not await ctx.directory.revoke_token(account.id, token_id, session):
+            raise Refusal("jeton_inconnu", "Jeton inconnu", f"Aucun jeton {token_id} pour {account.id}.", 404)
+        await ctx.audit.record(caller, "jeton_revoque", account.id, session, account.structure, jeton_revoque=token_id)
+
+    await write(ctx, work)
+
+
+async def update_account(
+    ctx: DepositContext, caller: Principal, account_id: str, nom: str | None, active: bool | None
+) -> authority.Account:
+    account = authority.check_account_update(caller, await ctx.directory.account(account_id), account_id, nom, active)
+
+    async def work(session: AsyncClientSession) -> authority.Account:
+        await ctx.directory.update_account(account.id, session, nom=nom, active=active)
+        if nom is not None and nom != account.nom:
+            await ctx.audit.record(
+                caller, "compte_renomme", account.id, session, account.structure, avant=account.nom, apres=nom
+            )
+        if active is not None and active != account.active:
+            action = "compte_reactive" if active else "compte_desactive"
+            await ctx.audit.record(caller, action, account.id, session, account.structure)
+        await announce(ctx, {h.siret for h in account.habilitations}, session)  # contacts: names, who is active
+        return await ctx.directory.account(account.id, session)
+
+    return await write(ctx, work)

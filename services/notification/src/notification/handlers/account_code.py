@@ -1,0 +1,27 @@
+"""A one-time code was issued for an account: e-mail it to that address only (once per event)."""
+
+from typing import Any
+
+from contracts import AccountCodeIssued, Envelope
+from notification.adapters.deliveries import URGENT
+from notification.bootstrap import NotificationContext
+from notification.domain.account_mails import TEMPLATE, render_account_mail
+
+
+async def on_account_code(ctx: NotificationContext, envelope: Envelope[Any]) -> None:
+    event: AccountCodeIssued = envelope.data
+    message = render_account_mail(event, ctx.settings.public_base_url)
+    fields = {
+        "dossier_id": None,
+        "piece_id": None,
+        "statut": f"COMPTE_{event.motif.value}",
+        "template": TEMPLATE,
+        "role": None,
+        "siret": event.invitation.siret if event.invitation else None,
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+    }
+    # A person waits for this code: it goes before the backlog of circuit mails.
+    if await ctx.deliveries.queue(str(envelope.id), [(event.email, fields)], URGENT) and ctx.sender is not None:
+        ctx.sender.notify()
