@@ -3,6 +3,9 @@ request frees the key for the corrected one."""
 
 import asyncio
 import json
+import time
+
+from pymongo import AsyncMongoClient
 
 from contracts import topics
 from tests.support import data
@@ -87,3 +90,43 @@ async def test_a_refused_request_frees_its_key_for_the_corrected_one(deposit, pa
     retried = await deposit.post("/v1/pieces", files=data.multipart(body), headers=headers)
     assert retried.status_code == 201 and retried.json() == corrected.json()
     assert retried.headers.get("idempotent-replayed") == "true"
+
+
+async def test_a_retry_while_the_first_attempt_is_still_at_work_gets_409_requete_en_cours_then_its_answer(
+    deposit, parties, infrastructure
+):
+    body = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])
+    created = await deposit.post("/v1/pieces", files=data.multipart(body))
+    assert created.status_code == 201, created.text
+    piece_id = created.json()["piece_id"]
+    await wait_status(deposit, piece_id, "MISE_A_DISPOSITION_MOE")
+    url, key = f"/v1/pieces/{piece_id}/actions/refuser", f"slow-{piece_id}"
+    mongo = AsyncMongoClient(infrastructure.mongodb_uri)
+    try:
+        # Another transaction is changing the pièce: the first attempt's transaction waits for it.
+        async with mongo.start_session() as other:
+            await other.start_transaction()
+            await mongo.deposit.pieces.update_one({"_id": piece_id}, {"$set": {"probe": True}}, session=other)
+            first = asyncio.create_task(
+                deposit.post(url, json={"motif": "MAUVAISE_MOE"}, headers={"Idempotency-Key": key})
+            )
+            deadline = time.monotonic() + 10
+            while not await mongo.deposit.idempotency_keys.find_one({"_id": {"$regex": f":{key}$"}}):
+                assert time.monotonic() < deadline, "the first attempt never reserved its key"
+                await asyncio.sleep(0.02)
+
+            retry = await deposit.post(url, json={"motif": "MAUVAISE_MOE"}, headers={"Idempotency-Key": key})
+            assert problem(retry) == (409, "requete_en_cours"), retry.text
+            assert 1 <= int(retry.headers["retry-after"]) <= 5
+            assert not first.done()
+            await other.abort_transaction()
+    finally:
+        await mongo.close()
+
+    answer = await first
+    assert answer.status_code == 200 and answer.json()["statut"] == "REFUSEE_MOE", answer.text
+    again = await deposit.post(url, json={"motif": "MAUVAISE_MOE"}, headers={"Idempotency-Key": key})
+    assert again.status_code == 200 and again.json() == answer.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    piece = (await deposit.get(f"/v1/pieces/{piece_id}")).json()
+    assert statuses(piece) == ["DEPOSEE", "MISE_A_DISPOSITION_MOE", "REFUSEE_MOE"]

@@ -1,12 +1,16 @@
-"""``Idempotency-Key`` records: ``{_id: "<scope>:<key>", request_hash, owner, lease_until}`` while an
-attempt works (a reservation, written on its own before the work starts), then ``status`` and ``body``
-once the transaction that made the change completed it.
+"""``Idempotency-Key`` records: ``{_id: "<scope>:<key>", request_hash, owner, lease_until, lsid}`` while
+an attempt works (a reservation, written on its own before the work starts), then ``status`` and
+``body`` once the transaction that made the change completed it.
 
-Only the owner completes a reservation, in the transaction of the change: an attempt whose
-reservation was taken over after its lease ran out aborts instead of making the change twice."""
+Only the owner completes a reservation, first thing in the transaction of the change: an attempt
+whose reservation was taken over after its lease ran out aborts instead of making the change twice.
+The attempt's database session (``lsid``) is recorded with it: a process killed in the middle of
+that transaction leaves it open on the server, holding its writes (up to the database's transaction
+lifetime, 60 s on MongoDB), so whoever takes the key over kills that session first."""
 
 import asyncio
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,8 +22,9 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from contracts import utcnow
 
+log = logging.getLogger(__name__)
+
 RETENTION_SECONDS = 7 * 24 * 3600
-_WRITE_CONFLICT = 112
 
 
 def fingerprint(*parts: bytes) -> str:
@@ -35,11 +40,13 @@ class LostReservation(Exception):
 
 @dataclass(frozen=True)
 class Reservation:
-    """The right to make the change a key stands for; ``store`` is None for a request without a key."""
+    """The right to make the change a key stands for, and the session to make it in; without a key,
+    no store and no session (the transaction opens its own)."""
 
     store: "IdempotencyStore | None" = None
     key_id: str = ""
     owner: str = ""
+    session: AsyncClientSession | None = None
 
     async def complete(self, status: int, body: dict[str, Any], session: AsyncClientSession) -> None:
         """Record the answer; call first in the transaction of the change (it aborts if the key was lost)."""
@@ -49,6 +56,7 @@ class Reservation:
 
 class IdempotencyStore:
     def __init__(self, database: AsyncDatabase, lease_seconds: float):
+        self.client = database.client
         self.collection = database["idempotency_keys"]
         self.lease = timedelta(seconds=lease_seconds)
         self._finished: dict[str, asyncio.Event] = {}  # reservations held in this process
@@ -61,7 +69,7 @@ class IdempotencyStore:
 
     async def reserve(self, key_id: str, request_hash: str) -> Reservation | None:
         """The key for this attempt, or None when someone already holds or used it."""
-        owner, now = uuid.uuid4().hex, utcnow()
+        owner, now, session = uuid.uuid4().hex, utcnow(), self.client.start_session()
         try:
             await self.collection.insert_one(
                 {
@@ -69,33 +77,52 @@ class IdempotencyStore:
                     "request_hash": request_hash,
                     "owner": owner,
                     "lease_until": now + self.lease,
+                    "lsid": session.session_id,
                     "created_at": now,
                 }
             )
-        except DuplicateKeyError:
-            return None
-        return self._held(key_id, owner)
-
-    async def take_over(self, key_id: str, owner: str) -> Reservation | None:
-        """The key an attempt abandoned (its lease ran out), or None if another attempt was quicker."""
-        new_owner, now = uuid.uuid4().hex, utcnow()
-        try:
-            taken = await self.collection.find_one_and_update(
-                {"_id": key_id, "owner": owner, "status": {"$exists": False}, "lease_until": {"$lt": now}},
-                {"$set": {"owner": new_owner, "lease_until": now + self.lease}},
-            )
-        except OperationFailure as exc:
-            if exc.code == _WRITE_CONFLICT:  # the old owner's transaction is completing it right now
+        except BaseException as exc:
+            await session.end_session()
+            if isinstance(exc, DuplicateKeyError):
                 return None
             raise
-        return self._held(key_id, new_owner) if taken is not None else None
+        return self._held(key_id, owner, session)
+
+    async def take_over(self, abandoned: dict[str, Any]) -> Reservation | None:
+        """The key an attempt abandoned (its lease ran out), or None if another attempt was quicker or
+        the abandoned attempt's transaction still holds the record."""
+        if abandoned.get("lsid"):
+            await self._kill_session(abandoned["lsid"])
+        owner, now, session = uuid.uuid4().hex, utcnow(), self.client.start_session()
+        try:
+            # In a transaction, so that a write still holding the record fails at once (WriteConflict)
+            # instead of blocking until that write's transaction ends.
+            async with await session.start_transaction():
+                taken = await self.collection.find_one_and_update(
+                    {"_id": abandoned["_id"], "owner": abandoned["owner"], "status": {"$exists": False}},
+                    {"$set": {"owner": owner, "lease_until": now + self.lease, "lsid": session.session_id}},
+                    session=session,
+                )
+        except BaseException as exc:
+            await session.end_session()
+            if isinstance(exc, OperationFailure) and exc.has_error_label("TransientTransactionError"):
+                return None
+            raise
+        if taken is None:
+            await session.end_session()
+            return None
+        log.info("idempotency key taken over from attempt %s, whose lease ran out", abandoned["owner"])
+        return self._held(abandoned["_id"], owner, session)
 
     async def complete(
         self, reservation: Reservation, status: int, body: dict[str, Any], session: AsyncClientSession
     ) -> None:
         done = await self.collection.update_one(
             {"_id": reservation.key_id, "owner": reservation.owner, "status": {"$exists": False}},
-            {"$set": {"status": status, "body": body, "completed_at": utcnow()}, "$unset": {"lease_until": ""}},
+            {
+                "$set": {"status": status, "body": body, "completed_at": utcnow()},
+                "$unset": {"lease_until": "", "lsid": ""},
+            },
             session=session,
         )
         if done.matched_count == 0:
@@ -103,15 +130,19 @@ class IdempotencyStore:
 
     async def release(self, reservation: Reservation) -> None:
         """Free the key of an attempt that changed nothing (a refusal, a failure)."""
+        if reservation.session is not None:
+            await reservation.session.end_session()  # aborts its transaction if one is still open
         await self.collection.delete_one(
             {"_id": reservation.key_id, "owner": reservation.owner, "status": {"$exists": False}}
         )
 
-    def finished(self, reservation: Reservation) -> None:
-        """Wake the requests of this process waiting for this key."""
+    async def finished(self, reservation: Reservation) -> None:
+        """End the attempt's session and wake the requests of this process waiting for its key."""
         event = self._finished.pop(reservation.key_id, None)
         if event is not None:
             event.set()
+        if reservation.session is not None:
+            await reservation.session.end_session()
 
     async def wait(self, key_id: str, timeout: float) -> None:
         """Until the attempt holding ``key_id`` finishes, if it runs in this process; else ``timeout``."""
@@ -124,6 +155,12 @@ class IdempotencyStore:
         except TimeoutError:
             pass
 
-    def _held(self, key_id: str, owner: str) -> Reservation:
+    async def _kill_session(self, lsid: dict[str, Any]) -> None:
+        try:
+            await self.client.admin.command("killSessions", [lsid])
+        except OperationFailure as exc:  # not allowed here: the database ends it after its lifetime
+            log.warning("could not kill the session of an abandoned idempotency key: %s", exc)
+
+    def _held(self, key_id: str, owner: str, session: AsyncClientSession) -> Reservation:
         self._finished[key_id] = asyncio.Event()
-        return Reservation(self, key_id, owner)
+        return Reservation(self, key_id, owner, session)

@@ -33,8 +33,6 @@ class InFlight:
 class Abandoned:
     """The attempt holding the key let its lease run out (its process died): the key may be taken over."""
 
-    owner: str
-
 
 Decision = Replay | KeyReused | InFlight | Abandoned
 
@@ -45,7 +43,7 @@ def decide(record: dict[str, Any], request_hash: str, now: datetime) -> Decision
     if "status" in record:
         return Replay(record["status"], record["body"])
     remaining = (record["lease_until"] - now).total_seconds()
-    return InFlight(remaining) if remaining > 0 else Abandoned(record["owner"])
+    return InFlight(remaining) if remaining > 0 else Abandoned()
 
 
 def retry_after(in_flight: InFlight, wait_seconds: float) -> int:

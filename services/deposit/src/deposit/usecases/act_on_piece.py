@@ -149,6 +149,6 @@ async def _act(
             ]
             await ctx.pieces.add_attachments(piece.piece_id, stored, session)
 
-    await in_transaction(ctx.client, store)
+    await in_transaction(ctx.client, store, reservation.session)
     ctx.outbox.notify()
     return Answer(200, body)

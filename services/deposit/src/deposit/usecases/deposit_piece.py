@@ -292,7 +292,7 @@ async def _deposit(
         await ctx.outbox.add(make_event(status, source=SOURCE, subject=dossier_id), session)
 
     try:
-        await in_transaction(ctx.client, store)
+        await in_transaction(ctx.client, store, reservation.session)
     except DuplicateKeyError:
         raise Refusal(
             "numero_deja_utilise",

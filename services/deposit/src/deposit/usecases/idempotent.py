@@ -70,8 +70,8 @@ async def _earlier(store: IdempotencyStore, key_id: str, request_hash: str) -> A
             raise _key_reused()
         case Replay(status, body):
             return Answer(status, body, replayed=True)
-        case Abandoned(owner):
-            return await store.take_over(key_id, owner) or InFlight(0)
+        case Abandoned():
+            return await store.take_over(record) or InFlight(0)
         case InFlight() as in_flight:
             return in_flight
 
@@ -85,10 +85,10 @@ async def _attempt(store: IdempotencyStore, reservation: Reservation, work: Work
         try:
             await store.release(reservation)
         except Exception:  # noqa: BLE001 - the database is away: the lease frees the key later
-            log.warning("could not release idempotency key %s; its lease will expire", reservation.key_id)
+            log.warning("could not release the idempotency key of attempt %s; its lease will expire", reservation.owner)
         raise
     finally:
-        store.finished(reservation)
+        await store.finished(reservation)
 
 
 def _key_reused() -> Refusal:
