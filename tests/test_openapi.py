@@ -25,6 +25,10 @@ def test_the_deposit_endpoint_documents_its_body_and_its_problems():
         assert "application/problem+json" in post["responses"][status]["content"]
     for code in ("siret_invalide", "montants_incoherents", "cadre_inconnu", "document_manquant", "structure_inconnue"):
         assert code in post["responses"]["422"]["description"]
+    for operation in (post, spec["paths"]["/v1/pieces/{piece_id}/actions/refuser"]["post"]):
+        assert "requete_en_cours" in operation["responses"]["409"]["description"]
+        assert "Retry-After" in operation["responses"]["409"]["headers"]
+        assert "cle_idempotence_reutilisee" in operation["responses"]["422"]["description"]
 
 
 def test_a_structure_refused_in_its_role_is_documented_on_the_deposit_and_the_recycling():

@@ -14,10 +14,17 @@ def make_client(uri: str) -> AsyncMongoClient:
     return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
 
 
-async def in_transaction(client: AsyncMongoClient, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one multi-document transaction (retried by pymongo on transient errors)."""
-    async with client.start_session() as session:
+async def in_transaction(
+    client: AsyncMongoClient,
+    work: Callable[[AsyncClientSession], Awaitable[T]],
+    session: AsyncClientSession | None = None,
+) -> T:
+    """Run ``work`` in one multi-document transaction (retried by pymongo on transient errors), in
+    ``session`` when the caller holds one (and ends it), else in a session of its own."""
+    if session is not None:
         return await session.with_transaction(work)
+    async with client.start_session() as own:
+        return await own.with_transaction(work)
 
 
 async def ping(database: AsyncDatabase) -> bool:

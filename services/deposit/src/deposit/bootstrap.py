@@ -62,7 +62,7 @@ async def start(settings: DepositSettings) -> DepositContext:
         pieces=PieceStore(database),
         documents=DocumentStore(database),
         directory=DirectoryStore(database, settings.auth_cache_seconds),
-        idempotency=IdempotencyStore(database),
+        idempotency=IdempotencyStore(database, settings.idempotency_lease_seconds),
         outbox=outbox,
         processed=ProcessedEvents(database),
         relay=OutboxRelay(outbox, runtime.producer, lease_seconds=settings.outbox_lease_seconds),

@@ -15,6 +15,11 @@ class DepositSettings(CommonSettings):
     # Off only to prove the outbox: pièces are stored, their events wait until a relay runs.
     outbox_relay_enabled: bool = True
     outbox_lease_seconds: float = 10.0
+    # Idempotency-Key: how long a reserved key stays with an attempt whose process may have died (longer
+    # than the longest request's work, from its body received to its commit), and how long an identical
+    # request waits for the first one's answer before 409 requete_en_cours.
+    idempotency_lease_seconds: float = 60.0
+    idempotency_wait_seconds: float = 5.0
     public_base_url: str = "http://127.0.0.1:8000"
     # The bootstrap administrator: manages the directory (structures, users, habilitations, tokens).
     # No token, no administrator: set DEPOSIT_ADMIN_TOKEN from a secret in production.

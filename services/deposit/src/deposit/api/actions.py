@@ -1,8 +1,6 @@
 """``POST /v1/pieces/{id}/actions/{action}``: one route per action, each with its own body."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
@@ -10,6 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts import Siret, Statut
 from deposit.api.auth import Caller
+from deposit.api.idempotency import RETRY_AFTER_HEADERS, IdempotencyKey
 from deposit.domain.circuit import TRAITEMENT_STATUTS, Action, Motif
 from deposit.domain.errors import Refusal
 from deposit.usecases.act_on_piece import ActionRequest, act_on_piece
@@ -18,19 +17,20 @@ from messaging.problems import problem_responses
 
 router = APIRouter(prefix="/v1/pieces/{piece_id}/actions", tags=["actions"])
 
-IdempotencyKey = Annotated[str | None, Header(max_length=200)]
-
 COMMON = {
     401: "Jeton absent ou invalide (`authentification_requise`, `jeton_invalide`)",
     403: "L'action revient à un autre acteur, ou profil CONSULTATION (`action_reservee`)",
     404: "Pièce inconnue ou non visible (`piece_inconnue`)",
     409: "Action impossible dans le statut de la pièce, avec `actions_possibles` (`action_impossible`) ; "
-    "pièce modifiée entre-temps (`piece_modifiee`)",
+    "pièce modifiée entre-temps (`piece_modifiee`) ; la même requête, avec la même `Idempotency-Key`, est encore en "
+    "cours : la renvoyer après `Retry-After` secondes (`requete_en_cours`)",
 }
 
 
 def _responses(extra_422: str) -> dict:
-    return problem_responses({**COMMON, 422: f"{extra_422} ; `cle_idempotence_reutilisee`, `requete_invalide`"})
+    responses = problem_responses({**COMMON, 422: f"{extra_422} ; `cle_idempotence_reutilisee`, `requete_invalide`"})
+    responses[409]["headers"] = RETRY_AFTER_HEADERS
+    return responses
 
 
 class _Body(BaseModel):

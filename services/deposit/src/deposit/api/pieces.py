@@ -1,13 +1,12 @@
 """``/v1/pieces``: deposit and read pièces."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from deposit.api.auth import Caller
+from deposit.api.idempotency import RETRY_AFTER_ON_409, IdempotencyKey
 from deposit.api.models import DepositAccepted, HistoryItem, PieceInput, PieceView
 from deposit.api.views import piece_view
 from deposit.bootstrap import DepositContext
@@ -108,7 +107,7 @@ async def _upload(file: UploadFile) -> Upload:
     "publique « avec MOA » ou « exclusivement MOA » ; destinataire public, jamais « exclusivement MOA », lui-même "
     "MOA seulement « avec MOA », et « sans MOA » quand la MOA est « exclusivement MOA ». "
     "Un en-tête `Idempotency-Key` rend la requête rejouable sans double dépôt.",
-    openapi_extra=_DEPOSIT_BODY,
+    openapi_extra={**_DEPOSIT_BODY, **RETRY_AFTER_ON_409},
     responses=problem_responses(
         {
             **AUTH,
@@ -117,7 +116,8 @@ async def _upload(file: UploadFile) -> Upload:
             404: "Pièce précédente inconnue ou non visible (`piece_precedente_inconnue`)",
             409: "Numéro déjà utilisé par ce fournisseur (`numero_deja_utilise`) ; pièce précédente déjà suivie "
             "(`piece_precedente_deja_suivie`), pas au statut attendu (`piece_precedente_indisponible`) ; procédure "
-            "tacite pas encore ouverte (`delai_non_echu`)",
+            "tacite pas encore ouverte (`delai_non_echu`) ; la même requête, avec la même `Idempotency-Key`, est "
+            "encore en cours : la renvoyer après `Retry-After` secondes (`requete_en_cours`)",
             413: "Document ou pièce jointe trop volumineux (`document_trop_volumineux`, `piece_jointe_trop_volumineuse`)",
             415: "Document non PDF (`document_non_pdf`)",
             422: "Pièce refusée, avec un `code` stable : `piece_manquante`, `piece_json_invalide`, `champ_manquant`, "
@@ -137,7 +137,7 @@ async def _upload(file: UploadFile) -> Upload:
 async def post_piece(
     request: Request,
     caller: Caller,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     # The multipart body is read by hand so the OpenAPI document can describe `piece` as the JSON
     # object it is (see _DEPOSIT_BODY), and so a missing part gets our own problem code.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import PieceSnapshot, Statut, SubmissionReason
-from deposit.adapters.idempotency import fingerprint
+from deposit.adapters.idempotency import Reservation, fingerprint
 from deposit.adapters.pieces import ConcurrentChange, snapshot_of
 from deposit.bootstrap import DepositContext
 from deposit.domain import circuit
@@ -15,7 +15,8 @@ from deposit.domain.circuit import Action
 from deposit.domain.errors import Refusal
 from deposit.domain.piece import change_status
 from deposit.usecases.archived import archived_piece_refusal
-from deposit.usecases.deposit_piece import Answer, Upload, check_attachments, check_parties, replay
+from deposit.usecases.deposit_piece import Upload, check_attachments, check_parties
+from deposit.usecases.idempotent import Answer, once
 from deposit.usecases.status_events import record_change
 from messaging.mongo import in_transaction
 from readmodel.access import Principal
@@ -51,9 +52,9 @@ async def visible_piece(ctx: DepositContext, caller: Principal, piece_id: str) -
     return record
 
 
-def _request_hash(request: ActionRequest) -> str:
+def _request_hash(piece_id: str, request: ActionRequest) -> str:
     described = repr(
-        (request.action, request.motif, request.commentaire, request.statut, sorted(request.changes.items()))
+        (piece_id, request.action, request.motif, request.commentaire, request.statut, sorted(request.changes.items()))
     )
     return fingerprint(described.encode(), *(a.content for a in request.attachments))
 
@@ -85,13 +86,15 @@ async def _hides_mise_en_paiement(ctx: DepositContext, piece: PieceSnapshot, tar
 async def act_on_piece(
     ctx: DepositContext, caller: Principal, piece_id: str, request: ActionRequest, idempotency_key: str | None
 ) -> Answer:
-    scope = f"action:{caller.email}"
-    request_hash = _request_hash(request)
-    if idempotency_key:
-        earlier = await ctx.idempotency.find(scope, idempotency_key)
-        if earlier is not None:
-            return replay(earlier, request_hash)
+    async def work(reservation: Reservation) -> Answer:
+        return await _act(ctx, caller, piece_id, request, reservation)
 
+    return await once(ctx, f"action:{caller.email}", idempotency_key, _request_hash(piece_id, request), work)
+
+
+async def _act(
+    ctx: DepositContext, caller: Principal, piece_id: str, request: ActionRequest, reservation: Reservation
+) -> Answer:
     # as the caller is shown it: a 409 names the status it sees (readmodel.visibility)
     record = as_seen_by(caller, await visible_piece(ctx, caller, piece_id))
     piece = snapshot_of(record)
@@ -141,6 +144,7 @@ async def act_on_piece(
     }
 
     async def store(session: AsyncClientSession) -> None:
+        await reservation.complete(200, body, session)
         try:
             await record_change(
                 ctx, change, session, resubmit=_RESUBMIT_REASON.get(request.action) if transition.resubmit else None
@@ -158,9 +162,7 @@ async def act_on_piece(
                 for a in request.attachments
             ]
             await ctx.pieces.add_attachments(piece.piece_id, stored, session)
-        if idempotency_key:
-            await ctx.idempotency.record(scope, idempotency_key, request_hash, 200, body, session)
 
-    await in_transaction(ctx.client, store)
+    await in_transaction(ctx.client, store, reservation.session)
     ctx.outbox.notify()
     return Answer(200, body)

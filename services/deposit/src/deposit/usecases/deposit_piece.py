@@ -18,7 +18,7 @@ from contracts import (
     info,
     make_event,
 )
-from deposit.adapters.idempotency import fingerprint
+from deposit.adapters.idempotency import Reservation, fingerprint
 from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, snapshot_of
 from deposit.api.models import PieceInput
 from deposit.bootstrap import SOURCE, DepositContext
@@ -27,6 +27,7 @@ from deposit.domain.circuit import check_follow, party_field
 from deposit.domain.errors import FieldError, Refusal
 from deposit.domain.piece import change_status, initial_history
 from deposit.usecases.archived import archived_piece_refusal
+from deposit.usecases.idempotent import Answer, once
 from deposit.usecases.parse_input import parse_piece
 from deposit.usecases.status_events import record_change
 from messaging.mongo import in_transaction
@@ -39,13 +40,6 @@ class Upload:
     filename: str
     content_type: str
     content: bytes
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: dict
-    replayed: bool = False
 
 
 def _check_document(settings, document: Upload | None) -> None:
@@ -185,12 +179,21 @@ async def deposit_piece(
         *(u.content for u in ([document] if document else [])),
         *(a.content for a in attachments),
     )
-    scope = f"deposit:{caller.email}"
-    if idempotency_key:
-        earlier = await ctx.idempotency.find(scope, idempotency_key)
-        if earlier is not None:
-            return replay(earlier, request_hash)
 
+    async def work(reservation: Reservation) -> Answer:
+        return await _deposit(ctx, caller, raw_piece, document, attachments, reservation)
+
+    return await once(ctx, f"deposit:{caller.email}", idempotency_key, request_hash, work)
+
+
+async def _deposit(
+    ctx: DepositContext,
+    caller: Principal,
+    raw_piece: str | None,
+    document: Upload | None,
+    attachments: list[Upload],
+    reservation: Reservation,
+) -> Answer:
     piece, cadre = parse_piece(raw_piece)
     following = piece.piece_precedente_id is not None
     rules.check_cadre(cadre, following)
@@ -241,6 +244,7 @@ async def deposit_piece(
     }
 
     async def store(session: AsyncClientSession) -> None:
+        await reservation.complete(201, body, session)
         parties_now, new_parties = parties_of(snapshot), frozenset()
         if previous is not None:
             # Re-read inside the transaction: of two deposits on the same pièce, exactly one wins.
@@ -277,16 +281,10 @@ async def deposit_piece(
             previous_statut=None, statut=Statut.DEPOSEE, changed_at=now, piece=snapshot, action="deposer"
         )
         await ctx.outbox.add(make_event(status, source=SOURCE, subject=dossier_id), session)
-        if idempotency_key:
-            await ctx.idempotency.record(scope, idempotency_key, request_hash, 201, body, session)
 
     try:
-        await in_transaction(ctx.client, store)
-    except DuplicateKeyError as exc:
-        if idempotency_key and "idempotency" in str(exc):
-            earlier = await ctx.idempotency.find(scope, idempotency_key)
-            if earlier is not None:
-                return replay(earlier, request_hash)
+        await in_transaction(ctx.client, store, reservation.session)
+    except DuplicateKeyError:
         raise Refusal(
             "numero_deja_utilise",
             "Numéro déjà utilisé",
@@ -296,14 +294,3 @@ async def deposit_piece(
         ) from None
     ctx.outbox.notify()
     return Answer(201, body)
-
-
-def replay(earlier: dict, request_hash: str) -> Answer:
-    if earlier["request_hash"] != request_hash:
-        raise Refusal(
-            "cle_idempotence_reutilisee",
-            "Clé d'idempotence déjà utilisée",
-            "Cette clé Idempotency-Key a déjà servi pour une requête différente.",
-            422,
-        )
-    return Answer(earlier["status"], earlier["body"], replayed=True)
