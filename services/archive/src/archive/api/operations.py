@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from archive.api.auth import AUTH, Caller
 from archive.api.models import SweepAnswer
 from messaging.problems import Problem, problem_responses
+from readmodel.auth import AUTH, Caller
 
 router = APIRouter(tags=["exploitation"])
 
