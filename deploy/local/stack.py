@@ -214,8 +214,13 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loop
 
 
 def _http_ready(port: int, path: str) -> bool:
+    # With OPS_TOKEN set, the services' health endpoints ask for it.
+    token = os.environ.get("OPS_TOKEN")
+    request = urllib.request.Request(
+        f"http://{HOST}:{port}{path}", headers={"Authorization": f"Bearer {token}"} if token else {}
+    )
     try:
-        with _NO_PROXY.open(f"http://{HOST}:{port}{path}", timeout=1.0) as response:
+        with _NO_PROXY.open(request, timeout=1.0) as response:
             return response.status == 200
     except (OSError, HTTPException):
         return False

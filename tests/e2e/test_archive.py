@@ -16,6 +16,7 @@ from contracts import DossierKept, DossierRemoved, topics
 from tests.support import data
 from tests.support.archive import STALE_DAYS, Archive, backdated, stale_a4
 from tests.support.circuit import Cast, act, acted, deposit, deposited, problem, wait_status
+from tests.support.services import http
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -45,7 +46,7 @@ async def archive(system):
 
 async def _sent_mails(system, dossier_id: str) -> list[dict]:
     """The dossier's notification records once every mail is sent and no new one came for 2 s."""
-    async with httpx.AsyncClient(base_url=system.notification_url) as notification:
+    async with http(system.notification_url, system.admin_token) as notification:
         seen, stable = -1, 0
         for _ in range(240):
             records = (await notification.get(f"/v1/dossiers/{dossier_id}/notifications")).json()
@@ -110,9 +111,9 @@ async def test_stale_dossiers_are_moved_whole_and_stay_searchable(system, cast, 
     search = (await fournisseur.client.get("/v1/pieces", params={"structure": cast.siret("fournisseur")})).json()
     assert {r["piece_id"] for r in search["resultats"]} == {fresh}
     assert (await fournisseur.client.get(f"/v1/pieces/{fresh}")).status_code == 200
-    async with httpx.AsyncClient(base_url=system.notification_url) as notification:
-        assert (await notification.get(f"/v1/dossiers/{d1}/notifications")).json() == []
-    async with httpx.AsyncClient(base_url=system.routing_url) as routing:  # its deadline facts are dropped
+    async with http(system.notification_url, fournisseur.token) as notification:  # its mail records are dropped
+        assert problem(await notification.get(f"/v1/dossiers/{d1}/notifications")) == (404, "dossier_inconnu")
+    async with http(system.routing_url, fournisseur.token) as routing:  # its deadline facts are dropped
         for _ in range(100):
             if (await routing.get(f"/v1/dossiers/{d1}/echeances")).status_code == 404:
                 break

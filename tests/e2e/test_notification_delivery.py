@@ -98,7 +98,7 @@ async def test_a_refused_recipient_goes_to_the_dead_letters_and_its_replay_deliv
         assert dead.headers["dlt-code"] == b"smtp_rejected" and b"550" in dead.headers["dlt-reason"]
         assert dead.headers["dlt-consumer"] == b"notification"
         dossier_id = dead.key.decode()
-        async with http(system.notification_url) as notification:
+        async with http(system.notification_url, system.admin_token) as notification:
             history = (await notification.get(f"/v1/dossiers/{dossier_id}/notifications")).json()
         states = {h["email"].lower(): h["state"] for h in history}
         assert states[refused] == "dead" and "550" in next(h["error"] for h in history if h["state"] == "dead")

@@ -124,7 +124,7 @@ async def no_more_mail(infrastructure, piece: dict, total: int) -> None:
 
 async def sent_history(system, dossier_id: str, piece_id: str, count: int, timeout: float = 20.0) -> list[dict]:
     """The notification service's records for the pièce, once ``count`` of them say ``sent``."""
-    async with http(system.notification_url) as notification:
+    async with http(system.notification_url, system.admin_token) as notification:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             response = await notification.get(f"/v1/dossiers/{dossier_id}/notifications")

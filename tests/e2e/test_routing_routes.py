@@ -26,6 +26,7 @@ from tests.support.circuit import (
     statuses,
     wait_status,
 )
+from tests.support.services import http
 
 ERREUR, EN_COURS = "ERREUR_ACHEMINEMENT", "EN_COURS_ACHEMINEMENT"
 PUBLIC = {"publique": True, "categorie": "COLLECTIVITE_TERRITORIALE"}
@@ -42,7 +43,7 @@ async def cast(directory):
 
 async def routing_view(system, siret: str) -> dict | None:
     """The structure as routing knows it now, None while it does not know it."""
-    async with httpx.AsyncClient(base_url=system.routing_url, timeout=10) as client:
+    async with http(system.routing_url, system.admin_token) as client:
         response = await client.get(f"/v1/structures/{siret}")
     if response.status_code == 404:
         assert response.json()["code"] == "structure_inconnue", response.text

@@ -79,7 +79,7 @@ async def test_an_a4_reaches_the_moe_who_is_mailed(system, directory, recorder, 
     assert changes[1].expected_action.role is Role.MOE and changes[1].expected_action.siret == moe["siret"]
 
     # Archive knows the dossier's last activity: the moment it reached the MOE.
-    async with http(system.archive_url) as archive:
+    async with http(system.archive_url, agent.token) as archive:  # a party of the dossier
         for _ in range(100):
             activity = await archive.get(f"/v1/dossiers/{dossier_id}/activite")
             if activity.status_code == 200 and "MISE_A_DISPOSITION_MOE" in activity.json()["statuts_vus"]:
@@ -89,7 +89,7 @@ async def test_an_a4_reaches_the_moe_who_is_mailed(system, directory, recorder, 
     assert datetime.fromisoformat(activity.json()["last_activity_at"]) == changes[1].changed_at
 
     # Notification's own record of what it sent.
-    async with http(system.notification_url) as notification:
+    async with http(system.notification_url, agent.token) as notification:
         sent = (await notification.get(f"/v1/dossiers/{dossier_id}/notifications")).json()
     assert sorted((s["email"], s["state"], s["template"]) for s in sent) == sorted(
         [

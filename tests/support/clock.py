@@ -14,19 +14,18 @@ class BusinessClock:
     come back to the present."""
 
     def __init__(self, system):
-        self.deposit = httpx.AsyncClient(
-            base_url=system.deposit_url, headers={"Authorization": f"Bearer {system.env['DEPOSIT_ADMIN_TOKEN']}"}
-        )
-        self.routing = httpx.AsyncClient(base_url=system.routing_url, timeout=30)
-        self.mover = httpx.AsyncClient(base_url=system.archive_mover_url, timeout=30)
+        admin = {"Authorization": f"Bearer {system.admin_token}"}  # /admin/clock: the administrator only
+        self.deposit = httpx.AsyncClient(base_url=system.deposit_url, headers=admin)
+        self.routing = httpx.AsyncClient(base_url=system.routing_url, timeout=30, headers=admin)
+        self.mover = httpx.AsyncClient(base_url=system.archive_mover_url, timeout=30, headers=admin)
         self.offset_days = 0.0
 
     async def set(self, days: float) -> None:
         self.offset_days = days
         body = {"offset_seconds": days * DAY}
-        assert (await self.deposit.post("/admin/clock", json=body)).status_code == 200
-        assert (await self.routing.post("/admin/clock", json=body)).status_code == 200
-        assert (await self.mover.post("/admin/clock", json=body)).status_code == 200
+        for client in (self.deposit, self.routing, self.mover):
+            moved = await client.post("/admin/clock", json=body)
+            assert moved.status_code == 200, (str(client.base_url), moved.text)
 
     async def planned(self, dossier_id: str, echeance: str, timeout: float = 20.0) -> dict:
         """Routing's plan for the dossier, once it holds ``echeance`` (routing has seen the facts)."""

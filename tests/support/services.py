@@ -20,6 +20,11 @@ class RunningServices:
     routing_url: str
     archive_mover_url: str
 
+    @property
+    def admin_token(self) -> str:
+        """The platform administrator's token: it reads every service's operations data."""
+        return self.env["DEPOSIT_ADMIN_TOKEN"]
+
     def restart(self, name: str, **extra_env: str) -> None:
         """Stop ``name`` and start it again, optionally with extra settings."""
         stack = load_stack()
@@ -81,5 +86,8 @@ def stop_services() -> None:
     load_stack().stop(SERVICES, run_dir=TEST_RUN_DIR)
 
 
-def http(base_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=30)
+def http(base_url: str, token: str | None = None) -> httpx.AsyncClient:
+    """A client of one service, with a bearer token if given."""
+    return httpx.AsyncClient(
+        base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"} if token else {}
+    )

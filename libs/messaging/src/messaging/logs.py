@@ -13,3 +13,5 @@ def configure(service: str, level: str = "INFO") -> None:
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.getLogger("pymongo").setLevel(logging.WARNING)
+    # One INFO line per request otherwise: every token resolution (GET /v1/moi) and every copy request.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -24,9 +24,11 @@ def service_app(
     start: Callable[[], Awaitable[Any]],
     stop: Callable[[Any], Awaitable[None]],
     routers: list[APIRouter],
+    ops_token: str | None = None,
 ) -> FastAPI:
     """``start()`` builds the service's context (stored as ``app.state.ctx``) before the first
-    request; ``stop(ctx)`` runs at shutdown. Errors answer as RFC 9457 problems."""
+    request; ``stop(ctx)`` runs at shutdown. Errors answer as RFC 9457 problems. ``ops_token``
+    (``OPS_TOKEN``): the secret health and metrics ask for, if set."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +49,7 @@ def service_app(
         ctx: ServiceContext = app.state.ctx
         return await ctx.ready()
 
-    app.include_router(operations_router({"ready": ready}))
+    app.include_router(operations_router({"ready": ready}, ops_token))
     return app
 
 

@@ -2,6 +2,7 @@
 
 import socket
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,3 +23,10 @@ class CommonSettings(BaseSettings):
     # The shared secret of the service-to-service endpoints (/internal/v1/...), through which the archive
     # service copies dossiers from their owners. Unset: those endpoints answer 503.
     internal_token: str | None = None
+    # Where a bearer token is resolved into its user's habilitations (deposit's GET /v1/moi), and how
+    # long the answer may be served from memory (routing, notification, archive).
+    deposit_public_url: str = "http://127.0.0.1:8000"
+    auth_cache_seconds: float = Field(default=5.0, ge=0)
+    # Set: /health/live, /health/ready and /metrics answer only with "Authorization: Bearer <OPS_TOKEN>".
+    # Unset (the default): they answer anyone, for probes and scrapers that send no header.
+    ops_token: str | None = None

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.adapters.activity import ActivityLog
-from archive.adapters.principals import Principals
 from archive.adapters.sources import Sources
 from archive.adapters.store import ArchiveStore
 from archive.move import Mover
 from archive.settings import ArchiveSettings
 from contracts import Envelope, topics
 from messaging.runtime import Runtime
+from readmodel.principals import Principals
 
 
 @dataclass

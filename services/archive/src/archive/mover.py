@@ -1,24 +1,27 @@
 """``python -m archive.mover``: the periodic sweep, a faust timer (period ``ARCHIVE_SWEEP_SECONDS``).
 
 Each tick moves the dossiers stale at the business clock's now (``messaging.clock``; ``/admin/clock``
-moves it when ``CLOCK_CONTROL`` is on) and resumes the moves a dead worker left. Replicas may run side
-by side: a dossier is claimed by one move at a time. Health, readiness and Prometheus metrics are served
-on ``ARCHIVE_MOVER_PORT``.
+moves it when ``CLOCK_CONTROL`` is on; the administrator only) and resumes the moves a dead worker left.
+Replicas may run side by side: a dossier is claimed by one move at a time. Health, readiness and
+Prometheus metrics are served on ``ARCHIVE_MOVER_PORT``, with the OpenAPI document (``archive.mover_openapi``);
+none of faust's own pages (``messaging.faust_web``).
 """
 
 import asyncio
 import logging
-from datetime import timedelta
 
 import faust
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from archive import mover_openapi
 from archive.bootstrap import ArchiveContext, open_context, stop
 from archive.settings import ArchiveSettings
+from messaging import faust_web
 from messaging.clock import Clock
 from messaging.kafka import ensure_topics
 from messaging.logs import configure
 from messaging.mongo import ping
+from readmodel.auth import administrator
+from readmodel.principals import Principals
 
 log = logging.getLogger(__name__)
 settings = ArchiveSettings()
@@ -38,7 +41,10 @@ app = faust.App(
     web_port=settings.archive_mover_port,
     web_bind=settings.http_host,
     web_host=settings.http_host,
+    **faust_web.PAGES_OFF,
 )
+faust_web.secure(app, ops_token=settings.ops_token, openapi=mover_openapi.document(settings))
+principals = Principals(settings.deposit_public_url, settings.auth_cache_seconds)  # /admin/clock's callers
 _state: dict[str, ArchiveContext | None] = {"ctx": None}
 _lock = asyncio.Lock()
 _sweeping: dict[str, asyncio.Future] = {}  # the sweep running now, cancelled at shutdown
@@ -60,6 +66,7 @@ async def _close(app: faust.App, **kwargs: object) -> None:
     ctx, _state["ctx"] = _state["ctx"], None
     if ctx is not None:
         await stop(ctx)
+    await principals.close()
 
 
 async def sweep_once() -> None:
@@ -99,25 +106,13 @@ async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Res
     return web.json({"status": "ok" if ok else "unavailable", "checks": {"database": ok}}, status=200 if ok else 503)
 
 
-@app.page("/metrics")
-async def metrics(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
-    return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
-
-
-if settings.clock_control:
-
-    @app.page("/admin/clock")
-    class ClockControl(faust.web.View):
-        """Move the business clock (``{"offset_seconds": N}``) and sweep at once. Tests and catch-up only."""
-
-        async def get(self, request: faust.web.Request) -> faust.web.Response:
-            return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
-
-        async def post(self, request: faust.web.Request) -> faust.web.Response:
-            body = await request.json()
-            clock.set_offset(timedelta(seconds=float(body["offset_seconds"])))
-            asyncio.ensure_future(sweep_once())
-            return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
+if settings.clock_control:  # moving the clock sweeps at once
+    faust_web.clock_page(
+        app,
+        clock,
+        lambda request: administrator(principals, request.headers.get("Authorization")),
+        lambda: asyncio.ensure_future(sweep_once()),
+    )
 
 
 def main() -> None:

@@ -15,9 +15,6 @@ class ArchiveSettings(CommonSettings):
     # Where the owners of a dossier's records serve them (/internal/v1, with INTERNAL_TOKEN).
     deposit_internal_url: str = "http://127.0.0.1:8000"
     notification_internal_url: str = "http://127.0.0.1:8002"
-    # Where a bearer token is resolved into its user's habilitations (GET /v1/moi).
-    deposit_public_url: str = "http://127.0.0.1:8000"
-    auth_cache_seconds: float = Field(default=5.0, ge=0)
 
     archive_after_years: int = Field(default=2, ge=1, description="Calendar years without activity before a move")
     archive_sweep_seconds: float = Field(default=3600.0, gt=0, description="Period of the mover's sweep")

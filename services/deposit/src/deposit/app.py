@@ -20,4 +20,5 @@ def create_app(settings: DepositSettings | None = None) -> FastAPI:
         + [structures.router, rattachements.router, accounts.router, audit.router]
         + [internal.router(settings.internal_token)]
         + ([clock.router] if settings.clock_control else []),
+        ops_token=settings.ops_token,
     )

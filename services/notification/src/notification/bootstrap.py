@@ -10,6 +10,7 @@ from notification.adapters.directory import StructureView
 from notification.adapters.mailer import Mailer
 from notification.adapters.pieces import PieceView
 from notification.settings import NotificationSettings
+from readmodel.principals import Principals
 
 if TYPE_CHECKING:
     from notification.sender import Sender
@@ -23,6 +24,7 @@ class NotificationContext:
     deliveries: DeliveryLog
     mailer: Mailer
     pieces: PieceView
+    principals: Principals  # who calls the API (deposit's GET /v1/moi)
     sender: "Sender | None" = None  # drains the delivery queue (None in the replay command)
 
     async def ready(self) -> bool:
@@ -40,6 +42,7 @@ async def open_context(settings: NotificationSettings, name: str = "notification
         DeliveryLog(runtime.client, database),
         Mailer(settings),
         PieceView(database),
+        Principals(settings.deposit_public_url, settings.auth_cache_seconds),
     )
 
 
@@ -49,6 +52,7 @@ async def start(settings: NotificationSettings) -> NotificationContext:
 
     ctx = await open_context(settings)
     await ctx.deliveries.ensure_indexes()
+    await ctx.pieces.ensure_indexes()
     ctx.sender = Sender(ctx)
     ctx.sender.start()
     await ctx.runtime.consume(
@@ -63,3 +67,4 @@ async def stop(ctx: NotificationContext) -> None:
         await ctx.sender.stop()
     await ctx.runtime.close()
     await ctx.mailer.close()
+    await ctx.principals.close()

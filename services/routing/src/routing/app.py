@@ -7,6 +7,9 @@
   once it falls due by the business clock (``messaging.clock``); ``forget_archived`` drops a dossier's
   facts once it moved to the archive (``travaux.dossiers.removed``).
 - ``structures``: the directory, a GlobalTable over ``travaux.structures`` (``routing.directory``).
+- HTTP (faust's web server, none of its built-in pages): health here, ``/metrics`` and ``/openapi.json``
+  (``routing.openapi``) from ``messaging.faust_web``, the pages people and ops read in ``routing.views``,
+  each behind a bearer token.
 
 ``at_least_once``: offsets are committed after the work is done. A re-delivered submission yields the
 same decision event id; a re-delivered status event is recorded once (by event id); a deadline
@@ -21,7 +24,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import faust
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from prometheus_client import Counter
 
 from contracts import (
     CategorieEntite,
@@ -41,8 +44,13 @@ from contracts import (
     parse_event,
     topics,
 )
+from messaging import faust_web
 from messaging.clock import Clock
+from messaging.consumer import DEAD_LETTERED  # the one dead-letter counter, labelled by consumer
 from messaging.mongo import make_client
+from readmodel.access import PieceParties
+from readmodel.principals import Principals
+from routing import openapi, views
 from routing.adapters.deadline_store import DeadlineStore, DossierClock
 from routing.directory import DirectoryView, structures_table
 from routing.domain.deadlines import Deadline, Fact, Planned, due_now, matters
@@ -60,7 +68,6 @@ clock = Clock()
 DECISIONS = Counter("routing_decisions_total", "Routing decisions", ["cadre", "outcome"])
 ROUTING_ERRORS = Counter("routing_errors_total", "Routing errors by reason", ["code"])
 DEADLINES = Counter("routing_deadlines_published_total", "Deadlines and penalties published", ["echeance"])
-DEAD_LETTERED = Counter("events_dead_lettered_total", "Events sent to a dead-letter topic", ["consumer", "code"])
 
 app = faust.App(
     "routing",
@@ -77,7 +84,10 @@ app = faust.App(
     web_port=settings.routing_http_port,
     web_bind=settings.http_host,
     web_host=settings.http_host,
+    **faust_web.PAGES_OFF,
 )
+faust_web.secure(app, ops_token=settings.ops_token, openapi=openapi.document(settings))
+principals = Principals(settings.deposit_public_url, settings.auth_cache_seconds)
 
 _RAW = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
 submitted_topic = app.topic(topics.PIECES_SUBMITTED, **_RAW)
@@ -106,6 +116,11 @@ async def _on_assigned(app: faust.App, assigned: set, **kwargs: object) -> None:
 @app.task
 async def _prepare() -> None:
     await deadline_store().ensure_indexes()
+
+
+@app.on_before_shutdown.connect
+async def _close(app: faust.App, **kwargs: object) -> None:
+    await principals.close()
 
 
 # ---- routing ---------------------------------------------------------------------------------------
@@ -221,7 +236,7 @@ async def watch_deadlines(stream: faust.StreamT) -> None:
             piece.montant_a_payer,
             bool(changed.mise_en_paiement_masquee),
         )
-        await deadline_store().record(piece.dossier_id, fact, categorie_of(piece))
+        await deadline_store().record(piece.dossier_id, fact, categorie_of(piece), PieceParties.of(piece))
 
 
 @app.agent(removed_topic)
@@ -319,58 +334,12 @@ async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Res
     )
 
 
-@app.page("/metrics")
-async def metrics(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
-    return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
-
-
-@app.page("/v1/structures/{siret}")
-async def structure_view(web: faust.web.Web, request: faust.web.Request, siret: str) -> faust.web.Response:
-    """The structure as routing knows it now (ops: has a directory change reached routing yet?)."""
-    structure = directory(siret)
-    if structure is None:
-        return web.json({"type": "about:blank", "code": "structure_inconnue", "status": 404}, status=404)
-    return web.json(structure.model_dump(mode="json"))
-
-
-@app.page("/v1/dossiers/{dossier_id}/echeances")
-async def dossier_deadlines(web: faust.web.Web, request: faust.web.Request, dossier_id: str) -> faust.web.Response:
-    """The deadlines running on a dossier and those already published."""
-    state = await deadline_store().get(dossier_id)
-    if state is None:
-        return web.json({"type": "about:blank", "code": "dossier_inconnu", "status": 404}, status=404)
-    planned = state.plan(settings.ecb_main_refinancing_rate)
-    return web.json(
-        {
-            "dossier_id": dossier_id,
-            "categorie": state.categorie,
-            "echeances": [
-                {
-                    "cle": item.key,
-                    "echeance": item.label,
-                    "piece_id": item.piece_id,
-                    "due_at": item.publish_at.isoformat(),
-                    "publiee": item.key in state.fired,
-                    "penalites": item.penalites.model_dump(mode="json") if item.penalites else None,
-                }
-                for item in planned
-            ],
-            "publiees": sorted(state.fired),
-        }
-    )
-
-
-if settings.clock_control:
-
-    @app.page("/admin/clock")
-    class ClockControl(faust.web.View):
-        """Move the business clock (``{"offset_seconds": N}``) and start a sweep. Tests and catch-up only."""
-
-        async def get(self, request: faust.web.Request) -> faust.web.Response:
-            return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
-
-        async def post(self, request: faust.web.Request) -> faust.web.Response:
-            body = await request.json()
-            clock.set_offset(timedelta(seconds=float(body["offset_seconds"])))
-            _state["sweep"] = asyncio.ensure_future(sweep_logged())  # now, not at the next tick
-            return self.json({"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()})
+views.install(
+    app,
+    settings,
+    principals,
+    directory,
+    deadline_store,
+    clock,
+    lambda: _state.update(sweep=asyncio.ensure_future(sweep_logged())),
+)

@@ -1,9 +1,11 @@
 """Last activity per dossier, and the state of its move to the archive: the sweep's input.
 
-``{_id: dossier_id, first_seen_at, last_activity_at, seq, statuts_vus, phase, move}``
+``{_id: dossier_id, first_seen_at, last_activity_at, seq, statuts_vus, pieces, phase, move}``
 
 - ``last_activity_at`` only grows (``$max`` on the event time): a replayed or late event never moves it back.
 - ``seq`` counts the events seen: a move compares it before announcing, so activity during a move stops it.
+- ``pieces``: ``{piece_id: {parties, code_service}}`` as the latest event showed each pièce: who may read
+  the record (``readmodel.access.follows_dossier``).
 - ``phase``: ``active``, ``moving`` (``move``: ``{id, step, lease_until, seq, started_at}``), ``archived``,
   or ``absent`` (its owner does not know it: nothing to move). Index ``(phase, last_activity_at)`` gives
   the sweep its candidates in time that grows with their number, not with the store's size;
@@ -18,6 +20,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from readmodel.access import PieceParties
+
 ACTIVE, MOVING, ARCHIVED, ABSENT = "active", "moving", "archived", "absent"
 
 
@@ -30,12 +34,13 @@ class ActivityLog:
         await self.collection.create_index([("phase", ASCENDING), ("last_activity_at", ASCENDING)])
         await self.collection.create_index([("phase", ASCENDING), ("move.lease_until", ASCENDING)])
 
-    async def touch(self, dossier_id: str, at: datetime, statut: str) -> None:
+    async def touch(self, dossier_id: str, at: datetime, statut: str, piece_id: str, parties: PieceParties) -> None:
         await self.collection.update_one(
             {"_id": dossier_id},
             {
                 "$max": {"last_activity_at": at},
                 "$inc": {"seq": 1},
+                "$set": {f"pieces.{piece_id}": parties.to_doc()},
                 "$setOnInsert": {"first_seen_at": at, "phase": ACTIVE},
                 "$addToSet": {"statuts_vus": statut},
             },
@@ -44,6 +49,10 @@ class ActivityLog:
 
     async def get(self, dossier_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": dossier_id})
+
+    @staticmethod
+    def parties(record: dict[str, Any]) -> list[PieceParties]:
+        return [PieceParties.from_doc(doc) for doc in (record.get("pieces") or {}).values()]
 
     # ---- the sweep --------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from bson.decimal128 import Decimal128
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from archive.api.auth import AUTH, Caller
 from archive.api.models import (
     ArchivedDossier,
     ArchivedItem,
@@ -19,6 +18,7 @@ from archive.bootstrap import ArchiveContext
 from contracts import info, libelle
 from messaging.problems import Problem, problem_responses
 from readmodel.access import Principal
+from readmodel.auth import AUTH, Caller
 from readmodel.search import SearchCriteria, search_page
 from readmodel.search_params import search_criteria
 from readmodel.views import document_info, file_response, history, item_fields

@@ -1,4 +1,5 @@
-"""What ops run and read: an on-demand sweep (the platform administrator), and a dossier's activity."""
+"""What ops run and read: an on-demand sweep (the platform administrator), and a dossier's activity (its
+parties and the administrator)."""
 
 from datetime import UTC, date, datetime, time
 from typing import Annotated
@@ -6,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from archive.api.auth import AUTH, Caller
 from archive.api.models import SweepAnswer
 from messaging.problems import Problem, problem_responses
+from readmodel.access import follows_dossier
+from readmodel.auth import ADMIN, AUTH, Caller, admin_only
 
 router = APIRouter(tags=["exploitation"])
 
@@ -22,7 +24,7 @@ router = APIRouter(tags=["exploitation"])
     "interrompus. Réservé à l'administrateur de la plateforme. La réponse donne les comptes : `announced` "
     "(copiés, vérifiés, annoncés : le service de dépôt les retire puis l'archive les publie), `aborted` "
     "(activité pendant le déplacement), `absent`, `failed` (repris au prochain passage).",
-    responses=problem_responses({**AUTH, 403: "Réservé à l'administrateur (`acces_refuse`)"}),
+    responses=problem_responses({**ADMIN, 422: "Paramètre invalide (`champ_invalide`)"}),
 )
 async def sweep_now(
     request: Request,
@@ -30,8 +32,7 @@ async def sweep_now(
     au: Annotated[date | None, Query(description="Date de référence (défaut : aujourd'hui)")] = None,
     limite: Annotated[int | None, Query(ge=1, description="Nombre maximal de dossiers traités")] = None,
 ) -> SweepAnswer:
-    if not caller.admin:
-        raise Problem("acces_refuse", "Accès refusé", "Réservé à l'administrateur de la plateforme.", 403)
+    admin_only(caller)
     as_of = datetime.combine(au, time(0), tzinfo=UTC) if au else datetime.now(UTC)
     report = await request.app.state.ctx.mover.sweep(as_of, limite)
     return SweepAnswer(**report.summary())
@@ -50,11 +51,14 @@ class DossierActivity(BaseModel):
     "/v1/dossiers/{dossier_id}/activite",
     response_model=DossierActivity,
     summary="Dernière activité connue d'un dossier, et où en est son archivage",
-    responses=problem_responses({404: "Aucune activité connue (`dossier_inconnu`)"}),
+    description="Pour les structures parties au dossier et l'administrateur de la plateforme ; les autres "
+    "reçoivent 404, comme pour un dossier inconnu.",
+    responses=problem_responses({**AUTH, 404: "Aucune activité connue, ou dossier non visible (`dossier_inconnu`)"}),
 )
-async def activity(request: Request, dossier_id: str) -> DossierActivity:
-    record = await request.app.state.ctx.activity.get(dossier_id)
-    if record is None:
+async def activity(request: Request, dossier_id: str, caller: Caller) -> DossierActivity:
+    activity_log = request.app.state.ctx.activity
+    record = await activity_log.get(dossier_id)
+    if record is None or not follows_dossier(caller, activity_log.parties(record)):
         raise Problem(
             "dossier_inconnu", "Dossier inconnu", f"Aucune activité connue pour le dossier {dossier_id}.", 404
         )

@@ -4,8 +4,12 @@ from typing import Any
 
 from archive.bootstrap import ArchiveContext
 from contracts import Envelope, PieceStatusChanged
+from readmodel.access import PieceParties
 
 
 async def on_status_changed(ctx: ArchiveContext, envelope: Envelope[Any]) -> None:
     event: PieceStatusChanged = envelope.data
-    await ctx.activity.touch(event.piece.dossier_id, event.changed_at, event.statut.value)
+    piece = event.piece
+    await ctx.activity.touch(
+        piece.dossier_id, event.changed_at, event.statut.value, piece.piece_id, PieceParties.of(piece)
+    )

@@ -10,9 +10,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from deposit.api.auth import Caller, forbidden
+from deposit.api.pieces import AUTH
 from deposit.bootstrap import DepositContext
+from messaging.problems import problem_responses
 
 router = APIRouter(prefix="/admin/clock", tags=["admin"])
+ADMIN = problem_responses({**AUTH, 403: "Réservé à l'administrateur de la plateforme (`acces_refuse`)"})
 
 
 class ClockOffset(BaseModel):
@@ -28,12 +31,18 @@ def _clock_state(ctx: DepositContext) -> ClockState:
     return ClockState(now=ctx.clock.now(), offset_seconds=ctx.clock.offset.total_seconds())
 
 
-@router.get("", summary="Business time now")
+@router.get("", summary="Business time now", responses=ADMIN)
 async def get_clock(request: Request, caller: Caller) -> ClockState:
+    if not caller.admin:
+        raise forbidden("Seul l'administrateur lit l'horloge.")
     return _clock_state(request.app.state.ctx)
 
 
-@router.post("", summary="Set the business clock's offset")
+@router.post(
+    "",
+    summary="Set the business clock's offset",
+    responses={**ADMIN, **problem_responses({422: "Corps invalide (`champ_manquant`, `champ_invalide`)"})},
+)
 async def set_clock(request: Request, body: ClockOffset, caller: Caller) -> ClockState:
     if not caller.admin:
         raise forbidden("Seul l'administrateur déplace l'horloge.")

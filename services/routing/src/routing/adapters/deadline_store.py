@@ -1,9 +1,12 @@
 """MongoDB storage of the deadlines' inputs: one document per dossier (routing is its single writer).
 
-``{_id: dossier_id, v, facts: [...], categorie, fired: [keys], next_due, lease_until}``
+``{_id: dossier_id, v, facts: [...], pieces: {piece_id: {parties, code_service}}, categorie, fired: [keys],
+next_due, lease_until}``
 
 - ``facts``: every status change of the dossier's pièces (``routing.domain.deadlines.Fact``); a fact is
   stored once per event id, so a re-delivered status event changes nothing.
+- ``pieces``: each pièce's parties and service as its latest status event showed them: who may read the
+  dossier's deadlines (``readmodel.access.follows_dossier``).
 - ``fired``: keys of the deadlines already published; ``next_due``: when the next one falls due,
   recomputed from the facts at each write and indexed, so the sweep reads only what is due.
 - ``v``: a version for optimistic concurrency; ``lease_until``: a sweeper working on the dossier.
@@ -18,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts import Cadre, CategorieEntite, Statut, utcnow
+from readmodel.access import PieceParties
 from routing.domain.deadlines import Fact, Planned, next_due, plan
 
 
@@ -54,6 +58,7 @@ class DossierClock:
         self.facts = [_fact(f) for f in doc.get("facts", [])]
         self.categorie = CategorieEntite(doc["categorie"]) if doc.get("categorie") else None
         self.fired: set[str] = set(doc.get("fired", []))
+        self.pieces = {piece_id: PieceParties.from_doc(p) for piece_id, p in (doc.get("pieces") or {}).items()}
 
     def plan(self, taux_bce: Decimal) -> list[Planned]:
         return plan(self.facts, self.categorie, taux_bce)
@@ -67,8 +72,11 @@ class DeadlineStore:
     async def ensure_indexes(self) -> None:
         await self.dossiers.create_index([("next_due", ASCENDING)], name="next_due")
 
-    async def record(self, dossier_id: str, fact: Fact, categorie: CategorieEntite | None) -> bool:
-        """Add a fact to its dossier and re-plan; False when that event was already recorded."""
+    async def record(
+        self, dossier_id: str, fact: Fact, categorie: CategorieEntite | None, parties: PieceParties
+    ) -> bool:
+        """Add a fact to its dossier (with its pièce's ``parties``) and re-plan; False when that event was
+        already recorded."""
         while True:
             doc = await self.dossiers.find_one({"_id": dossier_id})
             if doc is not None and any(f["event_id"] == fact.event_id for f in doc.get("facts", [])):
@@ -76,8 +84,10 @@ class DeadlineStore:
             state = DossierClock(doc or {"_id": dossier_id})
             state.facts.append(fact)
             state.categorie = categorie or state.categorie
+            state.pieces[fact.piece_id] = parties
             fields = {
                 "facts": [_fact_doc(f) for f in state.facts],
+                "pieces": {piece_id: p.to_doc() for piece_id, p in state.pieces.items()},
                 "categorie": state.categorie.value if state.categorie else None,
                 "next_due": next_due(state.plan(self.taux_bce), state.fired),
                 "v": state.version + 1,
