@@ -17,9 +17,9 @@ FAUST_SERVICES = {
     "routing": ("routing.app", "routing.openapi"),
     "archive-mover": ("archive.mover", "archive.mover_openapi"),
 }
-# Operations anyone may call without a user's token (health and metrics aside): none today. Add one here
-# only on purpose; every other operation must declare the `jeton` scheme and its 401.
-# No token there, by design (docs/authority.md): a one-time code mailed to an address, and its redemption.
+# Operations anyone may call without a user's token (health and metrics aside), on purpose: a one-time code
+# mailed to an address, and its redemption (docs/authority.md). Every other operation must declare the
+# `jeton` scheme and its 401.
 PUBLIC_OPERATIONS: set[tuple[str, str]] = {("POST", "/v1/comptes/code"), ("POST", "/v1/comptes/activation")}
 
 

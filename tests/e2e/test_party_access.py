@@ -1,5 +1,7 @@
-"""Every endpoint × (party, non-party, consultation-only, no token): parties see, only the expected actor
-with MODIFICATION acts, others get 404 (not 403, the dossier's existence stays private), no token 401."""
+"""What parties see and do, with the content checked (the generated matrix of every operation × every kind
+of caller is tests/e2e/test_access_matrix.py): parties see, only the expected actor with MODIFICATION acts,
+others get 404 (not 403, the dossier's existence stays private), no token 401; lists show a caller only
+what it may read."""
 
 import pytest
 import pytest_asyncio
