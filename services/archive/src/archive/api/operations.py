@@ -1,6 +1,6 @@
 """What ops run and read: an on-demand sweep (the platform administrator), and a dossier's activity."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from archive.api.auth import AUTH, Caller
 from archive.api.models import SweepAnswer
+from contracts.dates import IsoDate
 from messaging.problems import Problem, problem_responses
 
 router = APIRouter(tags=["exploitation"])
@@ -27,7 +28,7 @@ router = APIRouter(tags=["exploitation"])
 async def sweep_now(
     request: Request,
     caller: Caller,
-    au: Annotated[date | None, Query(description="Date de référence (défaut : aujourd'hui)")] = None,
+    au: Annotated[IsoDate | None, Query(description="Date de référence (défaut : aujourd'hui)")] = None,
     limite: Annotated[int | None, Query(ge=1, description="Nombre maximal de dossiers traités")] = None,
 ) -> SweepAnswer:
     if not caller.admin:
