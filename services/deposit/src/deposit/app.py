@@ -19,4 +19,5 @@ def create_app(settings: DepositSettings | None = None) -> FastAPI:
         routers=[pieces.router, actions.router, dossiers.router, directory.router, read.router]
         + [internal.router(settings.internal_token)]
         + ([clock.router] if settings.clock_control else []),
+        settings=settings,
     )

@@ -36,4 +36,5 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         start=lambda: bootstrap.start(settings),
         stop=bootstrap.stop,
         routers=[router, internal(settings.internal_token)],
+        settings=settings,
     )
