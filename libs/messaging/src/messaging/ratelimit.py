@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from messaging.problems import Problem, problem_response
 
-EXEMPT_PREFIXES = ("/health/", "/metrics")
+EXEMPT_PREFIXES = ("/health/", "/metrics", "/internal/")  # service-to-service calls have their own secret
 
 
 @dataclass

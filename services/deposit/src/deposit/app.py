@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from deposit import bootstrap
 from deposit.api import actions, clock, directory, dossiers, internal, pieces, read
+from deposit.api.uploads import MULTIPART_ALLOWANCE
 from deposit.settings import DepositSettings
 from messaging.serve import service_app
 
@@ -20,4 +21,8 @@ def create_app(settings: DepositSettings | None = None) -> FastAPI:
         + [internal.router(settings.internal_token)]
         + ([clock.router] if settings.clock_control else []),
         settings=settings,
+        body_limits={
+            route: settings.max_deposit_bytes + MULTIPART_ALLOWANCE
+            for route in ("POST /v1/pieces", "POST /v1/pieces/{piece_id}/actions/completer")
+        },
     )
