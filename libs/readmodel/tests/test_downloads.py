@@ -1,20 +1,9 @@
 """Content-Disposition (RFC 6266, RFC 8187) and nosniff on every download."""
 
-from email.message import Message
-from email.utils import collapse_rfc2231_value
-
 import pytest
 
 from readmodel.downloads import ascii_fallback, content_disposition, download_headers
-
-
-def _filename_a_client_reads(header: str) -> str:
-    """As RFC 6266 says a client does: ``filename*`` when present, else ``filename``."""
-    message = Message()
-    message["Content-Disposition"] = header
-    values = [value for name, value in message.get_params(header="content-disposition") if name == "filename"]
-    encoded = [v for v in values if isinstance(v, tuple)]
-    return collapse_rfc2231_value(encoded[0]) if encoded else values[0]
+from tests.support.data import saved_filename
 
 
 @pytest.mark.parametrize(
@@ -29,7 +18,7 @@ def test_the_name_a_client_reads_is_the_safe_name(name, read_back):
     header = content_disposition(name)
 
     assert header.startswith("attachment; ")
-    assert _filename_a_client_reads(header) == read_back
+    assert saved_filename(header) == read_back
 
 
 def test_the_ascii_fallback_carries_no_quote_parameter_or_escape():
