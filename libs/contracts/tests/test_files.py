@@ -46,3 +46,9 @@ def test_a_long_name_is_cut_keeping_its_extension():
 )
 def test_files_are_served_with_a_passive_type_from_their_extension(name, media_type):
     assert served_type(name) == media_type
+
+
+def test_a_recorded_type_is_kept_only_when_passive():
+    assert served_type("document", "application/pdf") == "application/pdf"  # a document checked to be a PDF
+    assert served_type("page.html", "text/html") == OCTET_STREAM
+    assert served_type("notes.txt", "image/svg+xml") == "text/plain; charset=utf-8"

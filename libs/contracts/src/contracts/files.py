@@ -65,6 +65,12 @@ def safe_filename(name: str | None, default: str = "fichier") -> str:
     return cleaned or default
 
 
-def served_type(filename: str) -> str:
-    """The media type a stored file is served with: from its extension, passive types only."""
+PASSIVE_TYPES = frozenset(SERVED_TYPES.values())
+
+
+def served_type(filename: str, recorded: str | None = None) -> str:
+    """The media type a stored file is served with: the one recorded at upload when it is passive (a
+    document checked to be a PDF), else the one its extension gives; never an active type."""
+    if recorded in PASSIVE_TYPES:
+        return recorded
     return SERVED_TYPES.get(extension_of(filename), OCTET_STREAM)

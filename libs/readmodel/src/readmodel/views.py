@@ -86,7 +86,7 @@ def file_response(content: bytes, stored: dict[str, Any]) -> Response:
     with the passive media type its extension gives (whatever the uploader declared), never sniffed."""
     return Response(
         content,
-        media_type=served_type(stored["filename"]),
+        media_type=served_type(stored["filename"], stored.get("content_type")),
         headers={
             **download_headers(stored["filename"]),
             "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(stored['sha256'])).decode()}:",

@@ -8,7 +8,7 @@ from starlette.datastructures import UploadFile
 
 from deposit.api.auth import Caller
 from deposit.api.models import DepositAccepted, HistoryItem, PieceInput, PieceView
-from deposit.api.uploads import multipart_form, read_field, upload_of
+from deposit.api.uploads import PDF, multipart_form, read_field, upload_of
 from deposit.api.views import piece_view
 from deposit.bootstrap import DepositContext
 from deposit.domain.errors import Refusal
@@ -138,7 +138,7 @@ async def post_piece(
             ctx,
             caller,
             await read_field(form.get("piece")),
-            await upload_of(document, "document.pdf") if isinstance(document, UploadFile) else None,
+            await upload_of(document, "document.pdf", PDF) if isinstance(document, UploadFile) else None,
             [await upload_of(a, "piece-jointe") for a in form.getlist("attachments") if isinstance(a, UploadFile)],
             idempotency_key,
         )

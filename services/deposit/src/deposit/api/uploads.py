@@ -22,6 +22,7 @@ FIELD_MAX_BYTES = 64 * 1024
 # What a multipart request may carry beyond its files: the `piece` part, part headers, boundaries.
 MULTIPART_ALLOWANCE = 1024 * 1024
 _BLOCK = 1024 * 1024
+PDF = "application/pdf"  # the document's type: it is refused unless it is one
 
 
 @asynccontextmanager
@@ -49,12 +50,13 @@ def _describe(source: BinaryIO) -> tuple[int, str, bytes]:
     return size, digest.hexdigest(), head
 
 
-async def upload_of(file: UploadFile, default_name: str) -> Upload:
-    """A file part as the use cases take it: a safe name, the type it will be served with, its size and
-    SHA-256 (read from the spool in a worker thread), and the spool to store it from."""
+async def upload_of(file: UploadFile, default_name: str, media_type: str | None = None) -> Upload:
+    """A file part as the use cases take it: a safe name, the type it will be served with (``media_type``,
+    else the one its extension gives, never what the client declared), its size and SHA-256 (read from the
+    spool in a worker thread), and the spool to store it from."""
     name = safe_filename(file.filename, default_name)
     size, sha256, head = await asyncio.to_thread(_describe, file.file)
-    return Upload(name, served_type(name), size, sha256, head, file.file)
+    return Upload(name, media_type or served_type(name), size, sha256, head, file.file)
 
 
 async def read_field(part: str | UploadFile | None) -> str | None:
