@@ -29,6 +29,10 @@ def _pdf(size: int) -> bytes:
     return data.PDF + b"%" * (size - len(data.PDF))
 
 
+def _attachments(contents: list[bytes]) -> list[tuple[str, bytes, str]]:
+    return [(f"annexe-{i}.txt", content, "text/plain") for i, content in enumerate(contents)]
+
+
 async def _warm_up(deposit, parties) -> None:
     """A first upload makes a process allocate, once, its worker threads and their buffers (about 10 MiB
     here, whatever the size): measure what a deposit costs, not that."""
@@ -41,8 +45,10 @@ async def _warm_up(deposit, parties) -> None:
 async def test_the_largest_deposit_the_limits_allow_is_stored_and_one_byte_more_is_refused(
     system, deposit, parties, infrastructure
 ):
+    # The document at its own maximum, every attachment allowed, the total at its maximum to the byte.
     document = _pdf(SETTINGS.max_document_bytes)
-    annexe = b"x" * (SETTINGS.max_deposit_bytes - len(document))
+    share, rest = divmod(SETTINGS.max_deposit_bytes - len(document), SETTINGS.max_attachments)
+    annexes = [bytes([65 + i % 26]) * (share + (rest if i == 0 else 0)) for i in range(SETTINGS.max_attachments)]
     body = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])
     await _warm_up(deposit, parties)
     pid = system.pid("deposit")
@@ -52,7 +58,7 @@ async def test_the_largest_deposit_the_limits_allow_is_stored_and_one_byte_more_
     started = time.monotonic()
     accepted = await deposit.post(
         "/v1/pieces",
-        files=data.multipart(body, document=document, attachments=[("annexe.txt", annexe, "text/plain")]),
+        files=data.multipart(body, document=document, attachments=_attachments(annexes)),
         timeout=120,
     )
     took = time.monotonic() - started
@@ -61,12 +67,12 @@ async def test_the_largest_deposit_the_limits_allow_is_stored_and_one_byte_more_
     assert accepted.status_code == 201, accepted.text
     piece = (await deposit.get(accepted.json()["links"]["piece"]["href"])).json()
     assert [(f["size"], f["sha256"]) for f in (piece["document"], *piece["pieces_jointes"])] == [
-        (len(document), hashlib.sha256(document).hexdigest()),
-        (len(annexe), hashlib.sha256(annexe).hexdigest()),
+        (len(content), hashlib.sha256(content).hexdigest()) for content in (document, *annexes)
     ]
     growth_mib = (after["VmHWM"] - before["VmRSS"]) / 1024
     print(
-        f"\n{SETTINGS.max_deposit_bytes / 2**20:.0f} MiB deposit stored in {took:.1f} s; deposit RSS "
+        f"\n{SETTINGS.max_deposit_bytes / 2**20:.0f} MiB deposit ({len(annexes)} attachments) stored in {took:.1f} s; "
+        f"deposit RSS "
         f"{before['VmRSS'] / 1024:.0f} MiB before, peak {after['VmHWM'] / 1024:.0f} MiB (+{growth_mib:.1f} MiB)"
     )
     assert growth_mib < 8, "the deposit was held in memory"
@@ -74,7 +80,7 @@ async def test_the_largest_deposit_the_limits_allow_is_stored_and_one_byte_more_
     over = data.piece(parties["fournisseur"]["siret"], parties["moe"]["siret"])
     refused = await deposit.post(
         "/v1/pieces",
-        files=data.multipart(over, document=document, attachments=[("annexe.txt", annexe + b"x", "text/plain")]),
+        files=data.multipart(over, document=document, attachments=_attachments([*annexes[:-1], annexes[-1] + b"x"])),
         timeout=120,
     )
 

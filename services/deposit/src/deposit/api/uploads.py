@@ -1,17 +1,19 @@
 """Multipart requests (deposits, completions): their files are spooled to disk by Starlette's parser
-(in memory up to 1 MiB each, on disk beyond), then read back chunk by chunk to be hashed and stored —
+(in memory up to 64 KiB each, on disk beyond), then read back chunk by chunk to be hashed and stored —
 never held whole in memory. The request's total size is bounded before that, while it streams in
 (``messaging.body_limit``)."""
 
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from typing import BinaryIO
 
 from fastapi import Request
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from contracts.files import safe_filename, served_type
 from deposit.domain.errors import Refusal
@@ -25,13 +27,29 @@ _BLOCK = 1024 * 1024
 PDF = "application/pdf"  # the document's type: it is refused unless it is one
 
 
+class _SpoolingParser(MultiPartParser):
+    # Starlette keeps a file in memory up to 1 MiB: twenty small attachments would be a whole request
+    # held in memory. 64 KiB each at most, the rest on disk.
+    spool_max_size = FIELD_MAX_BYTES
+
+
+async def _parse(request: Request, max_files: int) -> FormData:
+    content_type, _ = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data":  # no parts at all: the use case says which one is missing
+        return await request.form(max_files=max_files, max_part_size=FIELD_MAX_BYTES)
+    async with aclosing(request.stream()) as stream:
+        parser = _SpoolingParser(request.headers, stream, max_files=max_files, max_part_size=FIELD_MAX_BYTES)
+        return await parser.parse()
+
+
 @asynccontextmanager
 async def multipart_form(request: Request, max_files: int) -> AsyncIterator[FormData]:
     """The parsed form, its spooled files closed (and deleted) when the block ends."""
     try:
-        form = await request.form(max_files=max_files, max_part_size=FIELD_MAX_BYTES)
-    except StarletteHTTPException as exc:
-        raise Refusal("multipart_invalide", "Requête multipart illisible", str(exc.detail), 400) from None
+        form = await _parse(request, max_files)
+    except (MultiPartException, StarletteHTTPException) as exc:
+        detail = exc.message if isinstance(exc, MultiPartException) else str(exc.detail)
+        raise Refusal("multipart_invalide", "Requête multipart illisible", detail, 400) from None
     try:
         yield form
     finally:
