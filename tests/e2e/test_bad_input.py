@@ -3,6 +3,7 @@
 import asyncio
 import json
 
+import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -42,6 +43,14 @@ def _cases(f: str, moe: str) -> list:
         ("SIRET too short", data.multipart({**good, "moe": "1234"}), 422, "siret_invalide"),
         ("HT + TVA != TTC", data.multipart({**good, "montant_ttc": "12000.01"}), 422, "montants_incoherents"),
         ("amount with 3 decimals", data.multipart({**good, "montant_ht": "10000.001"}), 422, "montant_invalide"),
+        ("amount with an underscore", data.multipart({**good, "montant_ht": "10_000"}), 422, "montant_invalide"),
+        ("amount with an exponent", data.multipart({**good, "montant_tva": "2E3"}), 422, "montant_invalide"),
+        ("amount with spaces", data.multipart({**good, "montant_ttc": " 12000 "}), 422, "montant_invalide"),
+        ("amount not a number", data.multipart({**good, "montant_ttc": "NaN"}), 422, "montant_invalide"),
+        ("amount as a JSON float", data.multipart({**good, "montant_ht": 10000.0}), 422, "montant_invalide"),
+        ("date as a number", data.multipart({**good, "date_piece": 0}), 422, "champ_invalide"),
+        ("date in year 1", data.multipart({**good, "date_piece": "0001-01-01"}), 422, "champ_invalide"),
+        ("date before 2000", data.multipart({**good, "date_piece": "1999-12-31"}), 422, "champ_invalide"),
         ("date in the future", data.multipart({**good, "date_piece": "2999-01-01"}), 422, "date_future"),
         ("unknown structure", data.multipart({**good, "moe": data.siret()}), 422, "structure_inconnue"),
         ("unknown field", data.multipart({**good, "remise": "10"}), 422, "champ_inconnu"),
@@ -142,3 +151,40 @@ async def test_an_unparseable_message_goes_to_the_dead_letter_topic_and_consumpt
             break
         await asyncio.sleep(0.2)
     assert (await deposit.get(f"/v1/pieces/{piece_id}")).json()["statut"] == "MISE_A_DISPOSITION_MOE"
+
+
+async def test_search_dates_and_amounts_are_only_taken_in_their_plain_form(deposit):
+    for query in ("depose_du=0", "date_au=1700000000", "depose_au=9999-12-31", "montant_min=1_000", "montant_max=1E3"):
+        answer = await deposit.get(f"/v1/pieces?{query}")
+
+        assert answer.status_code == 422, f"{query}: {answer.text}"
+        assert answer.json()["code"] in ("champ_invalide", "montant_invalide"), query
+
+
+async def test_a_structure_contact_must_be_an_email_address(directory):
+    structure = data.structure("Mauvais Contact")
+
+    answer = await directory.admin.put(f"/v1/structures/{structure['siret']}", json={**structure, "email_contact": "0"})
+
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "email_contact", answer.text
+
+
+async def test_every_service_answers_its_own_errors_as_problems(system, deposit):
+    urls = {"deposit": system.deposit_url, "notification": system.notification_url, "archive": system.archive_url}
+    allowed = {"deposit": "GET, HEAD, POST", "notification": "GET, HEAD", "archive": "GET, HEAD"}
+    paths = {"deposit": "/v1/pieces", "notification": "/v1/dossiers/d/notifications", "archive": "/v1/archives"}
+    for service, url in urls.items():
+        async with httpx.AsyncClient(base_url=url, headers=deposit.headers) as client:
+            wrong_method = await client.delete(paths[service])
+            unknown = await client.get("/v1/nulle-part")
+
+        assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == allowed[service], service
+        assert wrong_method.json()["code"] == "methode_non_autorisee", service
+        assert unknown.status_code == 404 and unknown.json()["code"] == "ressource_introuvable", service
+
+    not_utf8 = await deposit.post(
+        "/v1/pieces/p/actions/suspendre",
+        content=b'{"motif": "\xe9t\xe9"}',
+        headers={"content-type": "application/json"},
+    )
+    assert not_utf8.status_code == 422 and not_utf8.json()["code"] == "json_invalide", not_utf8.text

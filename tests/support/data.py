@@ -4,6 +4,8 @@ import json
 import random
 import uuid
 from datetime import date, timedelta
+from email.message import Message
+from email.utils import collapse_rfc2231_value
 
 from contracts.siret import luhn_ok
 
@@ -64,3 +66,27 @@ def multipart(
     if document is not None:
         files["document"] = (filename, document, "application/pdf")
     return list(files.items()) + [("attachments", attachment) for attachment in attachments]
+
+
+def raw_multipart(parts: list[tuple[str, str | None, str, bytes]]) -> tuple[bytes, str]:
+    """A multipart body written by hand, as curl writes it: a quote in a file name is escaped with a
+    backslash (httpx would percent-encode it). ``parts``: (name, filename or None, content type, bytes).
+    Returns the body and its Content-Type."""
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, filename, content_type, content in parts:
+        disposition = f'form-data; name="{name}"'
+        if filename is not None:
+            disposition += '; filename="' + filename.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n".encode()
+        body += content + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def saved_filename(content_disposition: str) -> str:
+    """The file name a client saves a download under (RFC 6266: ``filename*`` when present, else ``filename``)."""
+    message = Message()
+    message["Content-Disposition"] = content_disposition
+    values = [value for name, value in message.get_params(header="content-disposition") if name == "filename"]
+    encoded = [v for v in values if isinstance(v, tuple)]
+    return collapse_rfc2231_value(encoded[0]) if encoded else values[0]

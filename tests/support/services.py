@@ -1,7 +1,11 @@
 """The four services as real processes (deploy/local/stack.py), pointed at the test infrastructure."""
 
+import asyncio
 import os
 import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -30,6 +34,28 @@ class RunningServices:
         stack = load_stack()
         stack.stop([name], run_dir=TEST_RUN_DIR)
         stack.start([name], run_dir=TEST_RUN_DIR, env_overrides={**self.env, **extra_env})
+
+    @asynccontextmanager
+    async def extra_deposit(self, **extra_env: str) -> AsyncIterator[str]:
+        """One more deposit process with extra settings, serving the API only (no consumer, no outbox
+        relay: it joins no group and disturbs nothing), on a free port; stopped at the end. Yields its URL."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        run_dir = TEST_RUN_DIR / "extra-deposit"
+        env = {
+            **self.env,
+            "DEPOSIT_HTTP_PORT": str(port),
+            "CONSUMERS_ENABLED": "false",
+            "OUTBOX_RELAY_ENABLED": "false",
+            **extra_env,
+        }
+        stack = load_stack()
+        await asyncio.to_thread(stack.start, ["deposit"], run_dir=run_dir, env_overrides=env)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            await asyncio.to_thread(stack.stop, ["deposit"], run_dir=run_dir)
 
     def pid(self, name: str) -> int:
         return int((TEST_RUN_DIR / "pids" / f"{name}.pid").read_text())

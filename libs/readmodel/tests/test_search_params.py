@@ -2,10 +2,14 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
+import httpx
 import pytest
+from fastapi import Depends, FastAPI
 
 from contracts import Cadre, Role, Statut
+from messaging import problems
 from messaging.problems import Problem
 from readmodel.search import SearchCriteria
 from readmodel.search_params import RoleFiltre, check_interval, search_criteria
@@ -72,21 +76,23 @@ def test_every_role_filter_is_a_role():
     }
 
 
-async def test_as_a_dependency_it_documents_its_parameters_and_answers_a_bad_interval_with_a_problem():
-    from typing import Annotated
-
-    import httpx
-    from fastapi import Depends, FastAPI
-
-    from messaging import problems
-
+def _search_app() -> FastAPI:
     app = FastAPI()
     problems.install(app)
 
     @app.get("/pieces")
     async def search(criteria: Annotated[SearchCriteria, Depends(search_criteria)]) -> dict:
-        return {"montant_min": str(criteria.montant_min)}
+        return {"depose_du": str(criteria.depose_du), "montant_min": str(criteria.montant_min)}
 
+    return app
+
+
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_as_a_dependency_it_documents_its_parameters_and_answers_a_bad_interval_with_a_problem():
+    app = _search_app()
     parameters = app.openapi()["paths"]["/pieces"]["get"]["parameters"]
     assert [p["name"] for p in parameters] == [
         "cadre", "statut", "numero", "numero_marche", "structure", "role", "code_service",
@@ -94,7 +100,7 @@ async def test_as_a_dependency_it_documents_its_parameters_and_answers_a_bad_int
     ]  # fmt: skip
     assert all(p["in"] == "query" and not p["required"] and p["description"] for p in parameters)
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with _client(app) as client:
         refused = await client.get("/pieces", params={"montant_min": "100", "montant_max": "10"})
         fine = await client.get("/pieces", params={"montant_min": "10.5"})
 
@@ -107,4 +113,31 @@ async def test_as_a_dependency_it_documents_its_parameters_and_answers_a_bad_int
         "code": "intervalle_invalide",
         "instance": "/pieces",
     }
-    assert fine.json() == {"montant_min": "10.5"}
+    assert fine.json()["montant_min"] == "10.5"
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("depose_du=0", "champ_invalide"),
+        ("date_au=1700000000", "champ_invalide"),
+        ("depose_au=9999-12-31", "champ_invalide"),
+        ("date_du=2026-02-30", "champ_invalide"),
+        ("montant_min=1_000", "montant_invalide"),
+        ("montant_min=1E3", "montant_invalide"),
+        ("montant_max=NaN", "montant_invalide"),
+        ("montant_min=-5", "montant_invalide"),
+    ],
+)
+async def test_query_dates_and_amounts_are_taken_only_in_their_plain_form(query, code):
+    async with _client(_search_app()) as client:
+        answer = await client.get(f"/pieces?{query}")
+
+    assert answer.status_code == 422 and answer.json()["code"] == code, answer.text
+
+
+async def test_plain_query_dates_and_amounts_are_accepted():
+    async with _client(_search_app()) as client:
+        answer = await client.get("/pieces?depose_du=2026-01-31&montant_min=1200.50")
+
+    assert answer.status_code == 200 and answer.json() == {"depose_du": "2026-01-31", "montant_min": "1200.50"}

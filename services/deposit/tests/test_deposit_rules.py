@@ -80,6 +80,12 @@ def test_date_not_in_the_future():
     assert rules.date_errors(date(2026, 11, 24), today)[0].code == "date_future"
 
 
+def test_date_not_before_2000():
+    today = date(2026, 11, 23)
+    assert rules.date_errors(date(2000, 1, 1), today) == []
+    assert rules.date_errors(date(1999, 12, 31), today)[0].code == "champ_invalide"
+
+
 @pytest.mark.parametrize(
     "cadre, required",
     [

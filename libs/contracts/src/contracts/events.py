@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from contracts.billing import FormatDepot, ModeReglement, TypeTva
 from contracts.cadres import Cadre
 from contracts.directory import CategorieEntite, PresenceMoa, Profil
+from contracts.email import EmailAddress
 from contracts.money import Montant, Taux
 from contracts.roles import Role
 from contracts.siret import Siret
@@ -128,7 +129,7 @@ class Contact(_Payload):
 class Structure(_Payload):
     siret: Siret
     nom: str
-    email_contact: str
+    email_contact: EmailAddress
     publique: bool = False
     active: bool = True
     categorie: CategorieEntite | None = Field(default=None, description="Sets the délai global de paiement")

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -121,6 +122,54 @@ def field_code(
     return "champ_invalide"
 
 
+JSON_INVALIDE = Problem(
+    "json_invalide",
+    "Corps JSON illisible",
+    "Le corps de la requête n'est pas un document JSON valide encodé en UTF-8.",
+    422,
+)
+
+INTERNAL_ERROR = Problem(
+    "erreur_interne",
+    "Erreur interne",
+    "Une erreur inattendue a empêché de traiter la requête ; elle est journalisée. Réessayez plus tard.",
+    500,
+)
+
+_HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD"}
+
+# Starlette's own errors (unknown path, method not allowed, unreadable body), in French with a stable code.
+_HTTP_PROBLEMS = {
+    400: ("requete_illisible", "Requête illisible", "Le corps de la requête n'a pas pu être lu."),
+    404: ("ressource_introuvable", "Ressource introuvable", "Aucune ressource à cette adresse."),
+    405: ("methode_non_autorisee", "Méthode non autorisée", "Cette méthode n'est pas acceptée à cette adresse."),
+}
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the API documents at the request's path (Starlette's 405 names one route's only)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {m.upper() for m in operations if m.upper() in _HTTP_METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def http_problem(exc: StarletteHTTPException, request: Request) -> Problem:
+    """The problem for an ``HTTPException`` raised by Starlette or FastAPI themselves."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        return JSON_INVALIDE  # FastAPI reads a JSON body that is not UTF-8 as "error parsing the body"
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+    code, title, detail = _HTTP_PROBLEMS.get(exc.status_code, (f"http_{exc.status_code}", str(exc.detail), ""))
+    if exc.status_code == 405 and "Allow" in headers:
+        detail = f"Méthodes acceptées : {headers['Allow']}."
+    return Problem(code, title, detail or str(exc.detail), exc.status_code, headers=headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
@@ -128,6 +177,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            return problem_response(JSON_INVALIDE, request.url.path)
         errors = [
             FieldError(
                 ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
@@ -140,8 +191,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "ressource_introuvable", 405: "methode_non_autorisee"}
-        problem = Problem(
-            codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail), str(exc.detail), exc.status_code
-        )
-        return problem_response(problem, request.url.path)
+        return problem_response(http_problem(exc, request), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Whatever escaped the handlers: a problem document that tells nothing of the internals. Starlette
+        # re-raises the exception after this answer, so the server still logs its traceback.
+        return problem_response(INTERNAL_ERROR, request.url.path)

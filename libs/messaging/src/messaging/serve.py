@@ -9,8 +9,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from messaging import problems
+from messaging.body_limit import BodyLimit
 from messaging.http import operations_router
 from messaging.logs import configure
+from messaging.ratelimit import EXEMPT_PREFIXES, RateLimit, TokenBuckets
+from messaging.settings import CommonSettings
 
 
 class ServiceContext(Protocol):
@@ -24,11 +27,14 @@ def service_app(
     start: Callable[[], Awaitable[Any]],
     stop: Callable[[Any], Awaitable[None]],
     routers: list[APIRouter],
-    ops_token: str | None = None,
+    settings: CommonSettings,
+    body_limits: dict[str, int] | None = None,
 ) -> FastAPI:
     """``start()`` builds the service's context (stored as ``app.state.ctx``) before the first
-    request; ``stop(ctx)`` runs at shutdown. Errors answer as RFC 9457 problems. ``ops_token``
-    (``OPS_TOKEN``): the secret health and metrics ask for, if set."""
+    request; ``stop(ctx)`` runs at shutdown. Errors answer as RFC 9457 problems. Every request is
+    rate-limited per token (``RATE_LIMIT_*``) and its body bounded: ``MAX_REQUEST_BYTES``, or the
+    maximum ``body_limits`` gives its route (``{"POST /v1/things/{id}": bytes}``). Health and metrics
+    ask for ``OPS_TOKEN`` when it is set."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,13 +50,52 @@ def service_app(
     problems.install(app)
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BodyLimit, default_max=settings.max_request_bytes, limits=body_limits)
+    if settings.rate_limit_per_second > 0:  # added last: the outermost, a throttled request costs nothing
+        buckets = TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst, settings.rate_limit_max_keys)
+        app.add_middleware(RateLimit, buckets=buckets)
+    _document_limits(app, settings, body_limits or {})
 
     async def ready() -> bool:
         ctx: ServiceContext = app.state.ctx
         return await ctx.ready()
 
-    app.include_router(operations_router({"ready": ready}, ops_token))
+    app.include_router(operations_router({"ready": ready}, settings.ops_token))
     return app
+
+
+def _document_limits(app: FastAPI, settings: CommonSettings, body_limits: dict[str, int]) -> None:
+    """Every operation's OpenAPI ``responses`` list the 429 and, with a body, the 413 the middlewares answer."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                if "requestBody" in operation:
+                    limit = body_limits.get(f"{method.upper()} {path}", settings.max_request_bytes)
+                    text = f"Corps de plus de {limit} octets (`requete_trop_volumineuse`)"
+                    _add_problem(responses, "413", text)
+                if settings.rate_limit_per_second > 0 and not path.startswith(EXEMPT_PREFIXES):
+                    text = (
+                        "Trop de requêtes pour ce jeton (`trop_de_requetes`) ; réessayer après `Retry-After` secondes"
+                    )
+                    _add_problem(responses, "429", text)
+                    responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_problem(responses: dict[str, Any], status: str, text: str) -> None:
+    if status in responses:
+        responses[status]["description"] += f" ; {text}"
+    else:
+        responses.update({status: problems.problem_responses({int(status): text})[int(status)]})
 
 
 def run(name: str, app: FastAPI, port: int, host: str, log_level: str) -> None:

@@ -30,3 +30,11 @@ class CommonSettings(BaseSettings):
     # Set: /health/live, /health/ready and /metrics answer only with "Authorization: Bearer <OPS_TOKEN>".
     # Unset (the default): they answer anyone, for probes and scrapers that send no header.
     ops_token: str | None = None
+    # Per-token rate limit of every HTTP API (per replica: each process keeps its own buckets). A token
+    # (or, without one, a client address) may send RATE_LIMIT_BURST requests at once, then
+    # RATE_LIMIT_PER_SECOND a second; 0 disables. RATE_LIMIT_MAX_KEYS bounds the buckets kept in memory.
+    rate_limit_per_second: float = 100.0
+    rate_limit_burst: int = 200
+    rate_limit_max_keys: int = 10_000
+    # The largest request body an endpoint accepts unless its route says otherwise (deposits, attachments).
+    max_request_bytes: int = 1024 * 1024

@@ -5,14 +5,14 @@ documents every criterion, and an interval whose start is after its end is refus
 ``intervalle_invalide`` (422).
 """
 
-from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Query
 
 from contracts import Cadre, Role, Siret, Statut
+from contracts.dates import IsoDate
+from contracts.money import Montant
 from messaging.problems import Problem
 from readmodel.search import SearchCriteria
 
@@ -46,16 +46,12 @@ async def search_criteria(
     structure: Annotated[Siret | None, Query(description="SIRET d'une structure partie à la pièce")] = None,
     role: Annotated[RoleFiltre | None, Query(description="Rôle tenu dans la pièce par mes structures")] = None,
     code_service: Annotated[str | None, Query(max_length=100, description="Code service exact")] = None,
-    depose_du: Annotated[date | None, Query(description="Déposée à partir de ce jour")] = None,
-    depose_au: Annotated[date | None, Query(description="Déposée au plus tard ce jour")] = None,
-    date_du: Annotated[date | None, Query(description="Date de pièce à partir de ce jour")] = None,
-    date_au: Annotated[date | None, Query(description="Date de pièce au plus tard ce jour")] = None,
-    montant_min: Annotated[
-        Decimal | None, Query(ge=0, max_digits=15, decimal_places=2, description="TTC minimal")
-    ] = None,
-    montant_max: Annotated[
-        Decimal | None, Query(ge=0, max_digits=15, decimal_places=2, description="TTC maximal")
-    ] = None,
+    depose_du: Annotated[IsoDate | None, Query(description="Déposée à partir de ce jour")] = None,
+    depose_au: Annotated[IsoDate | None, Query(description="Déposée au plus tard ce jour")] = None,
+    date_du: Annotated[IsoDate | None, Query(description="Date de pièce à partir de ce jour")] = None,
+    date_au: Annotated[IsoDate | None, Query(description="Date de pièce au plus tard ce jour")] = None,
+    montant_min: Annotated[Montant | None, Query(ge=0, description="TTC minimal")] = None,
+    montant_max: Annotated[Montant | None, Query(ge=0, description="TTC maximal")] = None,
 ) -> SearchCriteria:
     """The criteria of a search from the query string; refuses an interval whose start is after its end.
 

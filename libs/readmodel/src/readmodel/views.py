@@ -9,7 +9,9 @@ from fastapi import Response
 from pydantic import BaseModel, Field
 
 from contracts import Cadre, Statut, info, libelle
+from contracts.files import served_type
 from contracts.money import Montant
+from readmodel.downloads import download_headers
 
 
 class HistoryItem(BaseModel):
@@ -80,12 +82,13 @@ def document_info(stored: dict[str, Any], href: str) -> DocumentInfo:
 
 
 def file_response(content: bytes, stored: dict[str, Any]) -> Response:
-    """A stored document or attachment as a download, with its SHA-256 as ``Repr-Digest`` (RFC 9530)."""
+    """A stored document or attachment as a download, with its SHA-256 as ``Repr-Digest`` (RFC 9530): served
+    with the passive media type its extension gives (whatever the uploader declared), never sniffed."""
     return Response(
         content,
-        media_type=stored["content_type"],
+        media_type=served_type(stored["filename"], stored.get("content_type")),
         headers={
-            "Content-Disposition": f'attachment; filename="{stored["filename"]}"',
+            **download_headers(stored["filename"]),
             "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(stored['sha256'])).decode()}:",
         },
     )

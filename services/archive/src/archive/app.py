@@ -18,5 +18,5 @@ def create_app(settings: ArchiveSettings | None = None) -> FastAPI:
         start=lambda: bootstrap.start(settings),
         stop=bootstrap.stop,
         routers=[archives.router, operations.router],
-        ops_token=settings.ops_token,
+        settings=settings,
     )

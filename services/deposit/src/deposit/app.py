@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from deposit import bootstrap
 from deposit.api import accounts, actions, audit, clock, dossiers, internal, pieces, rattachements, read, structures
+from deposit.api.uploads import MULTIPART_ALLOWANCE
 from deposit.settings import DepositSettings
 from messaging.serve import service_app
 
@@ -20,5 +21,9 @@ def create_app(settings: DepositSettings | None = None) -> FastAPI:
         + [structures.router, rattachements.router, accounts.router, audit.router]
         + [internal.router(settings.internal_token)]
         + ([clock.router] if settings.clock_control else []),
-        ops_token=settings.ops_token,
+        settings=settings,
+        body_limits={
+            route: settings.max_deposit_bytes + MULTIPART_ALLOWANCE
+            for route in ("POST /v1/pieces", "POST /v1/pieces/{piece_id}/actions/completer")
+        },
     )

@@ -79,7 +79,8 @@ async def start(settings: DepositSettings) -> DepositContext:
         await ctx.directory.ensure_admin(settings.deposit_admin_email, settings.deposit_admin_token)
     if settings.outbox_relay_enabled:
         ctx.relay.start()
-    await runtime.consume([topics.PIECES_ROUTED, topics.DEADLINES, topics.DOSSIERS_ARCHIVED], handlers(ctx))
+    if settings.consumers_enabled:
+        await runtime.consume([topics.PIECES_ROUTED, topics.DEADLINES, topics.DOSSIERS_ARCHIVED], handlers(ctx))
     return ctx
 
 

@@ -78,5 +78,5 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         start=lambda: bootstrap.start(settings),
         stop=bootstrap.stop,
         routers=[router, internal(settings.internal_token)],
-        ops_token=settings.ops_token,
+        settings=settings,
     )

@@ -1,13 +1,14 @@
 """What ops run and read: an on-demand sweep (the platform administrator), and a dossier's activity (its
 parties and the administrator)."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from archive.api.models import SweepAnswer
+from contracts.dates import IsoDate
 from messaging.problems import Problem, problem_responses
 from readmodel.access import follows_dossier
 from readmodel.auth import ADMIN, AUTH, Caller, admin_only
@@ -29,7 +30,7 @@ router = APIRouter(tags=["exploitation"])
 async def sweep_now(
     request: Request,
     caller: Caller,
-    au: Annotated[date | None, Query(description="Date de référence (défaut : aujourd'hui)")] = None,
+    au: Annotated[IsoDate | None, Query(description="Date de référence (défaut : aujourd'hui)")] = None,
     limite: Annotated[int | None, Query(ge=1, description="Nombre maximal de dossiers traités")] = None,
 ) -> SweepAnswer:
     admin_only(caller)

@@ -7,8 +7,9 @@ deposit stores its pièce and its documents together, or nothing. Reading goes t
 ``AsyncGridFSBucket``.
 """
 
+import asyncio
 import hashlib
-from typing import Any
+from typing import Any, BinaryIO
 
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
@@ -20,6 +21,7 @@ from contracts import utcnow
 
 BUCKET = "documents"
 CHUNK_SIZE = 255 * 1024  # GridFS's default chunk size
+CHUNKS_PER_WRITE = 4  # about 1 MiB in memory at a time, in one round trip
 
 
 class DocumentStore:
@@ -34,25 +36,32 @@ class DocumentStore:
         await self.chunks.create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
 
     async def put(
-        self, piece_id: str, filename: str, content_type: str, content: bytes, session: AsyncClientSession
+        self, piece_id: str, filename: str, content_type: str, source: BinaryIO, session: AsyncClientSession
     ) -> dict[str, Any]:
-        """Store one file inside ``session``'s transaction; returns what the pièce records of it."""
+        """Store the file ``source`` holds inside ``session``'s transaction, reading it from the start a few
+        chunks at a time (never whole: a transaction retried by the driver reads it again); returns what
+        the pièce records of it."""
         file_id = ObjectId()
-        sha256 = hashlib.sha256(content).hexdigest()
-        chunks = [
-            {"files_id": file_id, "n": n, "data": content[offset : offset + CHUNK_SIZE]}
-            for n, offset in enumerate(range(0, len(content), CHUNK_SIZE))
-        ]
-        if chunks:
+        sha256, length, n = hashlib.sha256(), 0, 0
+        await asyncio.to_thread(source.seek, 0)
+        while block := await asyncio.to_thread(source.read, CHUNK_SIZE * CHUNKS_PER_WRITE):
+            sha256.update(block)
+            length += len(block)
+            chunks = [
+                {"files_id": file_id, "n": n + i, "data": block[offset : offset + CHUNK_SIZE]}
+                for i, offset in enumerate(range(0, len(block), CHUNK_SIZE))
+            ]
+            n += len(chunks)
             await self.chunks.insert_many(chunks, session=session)
+        digest = sha256.hexdigest()
         await self.files.insert_one(
             {
                 "_id": file_id,
-                "length": len(content),
+                "length": length,
                 "chunkSize": CHUNK_SIZE,
                 "uploadDate": utcnow(),
                 "filename": filename,
-                "metadata": {"piece_id": piece_id, "content_type": content_type, "sha256": sha256},
+                "metadata": {"piece_id": piece_id, "content_type": content_type, "sha256": digest},
             },
             session=session,
         )
@@ -60,8 +69,8 @@ class DocumentStore:
             "file_id": file_id,
             "filename": filename,
             "content_type": content_type,
-            "size": len(content),
-            "sha256": sha256,
+            "size": length,
+            "sha256": digest,
         }
 
     async def delete(self, file_ids: list[ObjectId], session: AsyncClientSession) -> None:

@@ -27,10 +27,12 @@ log = logging.getLogger(__name__)
 RETENTION_SECONDS = 7 * 24 * 3600
 
 
-def fingerprint(*parts: bytes) -> str:
+def fingerprint_of_digests(*digests: bytes) -> str:
+    """What identifies a request's content: the SHA-256 of its parts' SHA-256 digests (each computed
+    while its part was read, so no part is ever held whole)."""
     digest = hashlib.sha256()
-    for part in parts:
-        digest.update(hashlib.sha256(part).digest())
+    for part in digests:
+        digest.update(part)
     return digest.hexdigest()
 
 

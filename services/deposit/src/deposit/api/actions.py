@@ -4,15 +4,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts import Siret, Statut
 from deposit.api.auth import Caller
 from deposit.api.idempotency import RETRY_AFTER_HEADERS, IdempotencyKey
+from deposit.api.uploads import multipart_form, read_field, upload_of
 from deposit.domain.circuit import TRAITEMENT_STATUTS, Action, Motif
 from deposit.domain.errors import Refusal
 from deposit.usecases.act_on_piece import ActionRequest, act_on_piece
-from deposit.usecases.deposit_piece import Upload
 from messaging.problems import problem_responses
 
 router = APIRouter(prefix="/v1/pieces/{piece_id}/actions", tags=["actions"])
@@ -120,23 +119,25 @@ async def refuser(
             },
         }
     },
-    responses=_responses("`pieces_jointes_requises`, `piece_jointe_extension_interdite`, `trop_de_pieces_jointes`"),
+    responses={
+        **_responses("`pieces_jointes_requises`, `piece_jointe_extension_interdite`, `trop_de_pieces_jointes`"),
+        **problem_responses(
+            {
+                400: "Corps multipart illisible (`multipart_invalide`)",
+                413: "Pièce jointe trop volumineuse (`piece_jointe_trop_volumineuse`) ; pièces jointes au-delà de "
+                "MAX_DEPOSIT_BYTES au total (`depot_trop_volumineux`)",
+            }
+        ),
+    },
 )
 async def completer(request: Request, piece_id: str, caller: Caller, idempotency_key: IdempotencyKey = None):
-    try:
-        form = await request.form(max_files=request.app.state.ctx.settings.max_attachments + 10)
-    except StarletteHTTPException as exc:
-        raise Refusal("multipart_invalide", "Requête multipart illisible", str(exc.detail), 400) from None
-    attachments = [
-        Upload(a.filename or "piece-jointe", a.content_type or "application/octet-stream", await a.read())
-        for a in form.getlist("attachments")
-        if isinstance(a, UploadFile)
-    ]
-    comment = form.get("commentaire")
-    action_request = ActionRequest(
-        Action.COMPLETER, commentaire=comment if isinstance(comment, str) else None, attachments=attachments
-    )
-    return await _run(request, caller, piece_id, action_request, idempotency_key)
+    async with multipart_form(request, request.app.state.ctx.settings.max_attachments + 10) as form:
+        attachments = [
+            await upload_of(a, "piece-jointe") for a in form.getlist("attachments") if isinstance(a, UploadFile)
+        ]
+        comment = await read_field(form.get("commentaire"))
+        action_request = ActionRequest(Action.COMPLETER, commentaire=comment, attachments=attachments)
+        return await _run(request, caller, piece_id, action_request, idempotency_key)
 
 
 @router.post(

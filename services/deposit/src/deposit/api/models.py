@@ -16,6 +16,7 @@ from contracts import (
     Statut,
     TypeTva,
 )
+from contracts.dates import IsoDate
 from contracts.money import Montant
 from readmodel.views import DocumentInfo, HistoryItem
 
@@ -27,7 +28,7 @@ class PieceInput(BaseModel):
 
     cadre: str = Field(description="Cadre de facturation: short code (A4) or Chorus Pro enum", examples=["A4"])
     numero: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
-    date_piece: date
+    date_piece: IsoDate = Field(description="AAAA-MM-JJ, not before 2000-01-01, not in the future")
     devise: str = Field(default="EUR", description="ISO 4217 currency code", examples=["EUR"])
     type_tva: TypeTva = Field(default=TypeTva.TVA_SUR_ENCAISSEMENTS, description="SANS_TVA requires montant_tva = 0")
     mode_reglement: ModeReglement = ModeReglement.VIREMENT

@@ -3,16 +3,16 @@
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from deposit.api.auth import Caller
 from deposit.api.idempotency import RETRY_AFTER_ON_409, IdempotencyKey
 from deposit.api.models import DepositAccepted, HistoryItem, PieceInput, PieceView
+from deposit.api.uploads import PDF, multipart_form, read_field, upload_of
 from deposit.api.views import piece_view
 from deposit.bootstrap import DepositContext
 from deposit.domain.errors import Refusal
 from deposit.usecases.act_on_piece import visible_piece
-from deposit.usecases.deposit_piece import Upload, deposit_piece
+from deposit.usecases.deposit_piece import deposit_piece
 from messaging.problems import problem_responses
 from readmodel.views import file_response
 from readmodel.visibility import as_seen_by
@@ -90,10 +90,6 @@ def context(request: Request) -> DepositContext:
     return request.app.state.ctx
 
 
-async def _upload(file: UploadFile) -> Upload:
-    return Upload(file.filename or "document", file.content_type or "application/octet-stream", await file.read())
-
-
 @router.post(
     "",
     status_code=201,
@@ -118,7 +114,8 @@ async def _upload(file: UploadFile) -> Upload:
             "(`piece_precedente_deja_suivie`), pas au statut attendu (`piece_precedente_indisponible`) ; procédure "
             "tacite pas encore ouverte (`delai_non_echu`) ; la même requête, avec la même `Idempotency-Key`, est "
             "encore en cours : la renvoyer après `Retry-After` secondes (`requete_en_cours`)",
-            413: "Document ou pièce jointe trop volumineux (`document_trop_volumineux`, `piece_jointe_trop_volumineuse`)",
+            413: "Document ou pièce jointe trop volumineux (`document_trop_volumineux`, `piece_jointe_trop_volumineuse`) ; "
+            "fichiers au-delà de MAX_DEPOSIT_BYTES au total (`depot_trop_volumineux`)",
             415: "Document non PDF (`document_non_pdf`)",
             422: "Pièce refusée, avec un `code` stable : `piece_manquante`, `piece_json_invalide`, `champ_manquant`, "
             "`champ_inconnu`, `champ_invalide`, `siret_invalide`, `montant_invalide`, `montants_incoherents`, "
@@ -141,23 +138,17 @@ async def post_piece(
 ) -> Response:
     # The multipart body is read by hand so the OpenAPI document can describe `piece` as the JSON
     # object it is (see _DEPOSIT_BODY), and so a missing part gets our own problem code.
-    try:
-        form = await request.form(max_files=context(request).settings.max_attachments + 10)
-    except StarletteHTTPException as exc:
-        raise Refusal("multipart_invalide", "Requête multipart illisible", str(exc.detail), 400) from None
-    piece = form.get("piece")
-    if isinstance(piece, UploadFile):  # sent as a file part: still the JSON document
-        piece = (await piece.read()).decode("utf-8", errors="replace")
-    document = form.get("document")
-    attachments = [a for a in form.getlist("attachments") if isinstance(a, UploadFile)]
-    answer = await deposit_piece(
-        context(request),
-        caller,
-        piece,
-        await _upload(document) if isinstance(document, UploadFile) else None,
-        [await _upload(a) for a in attachments],
-        idempotency_key,
-    )
+    ctx = context(request)
+    async with multipart_form(request, ctx.settings.max_attachments + 10) as form:
+        document = form.get("document")
+        answer = await deposit_piece(
+            ctx,
+            caller,
+            await read_field(form.get("piece")),
+            await upload_of(document, "document.pdf", PDF) if isinstance(document, UploadFile) else None,
+            [await upload_of(a, "piece-jointe") for a in form.getlist("attachments") if isinstance(a, UploadFile)],
+            idempotency_key,
+        )
     headers = {"Location": answer.body["links"]["piece"]["href"]} if answer.status == 201 else {}
     if answer.replayed:
         headers["Idempotent-Replayed"] = "true"

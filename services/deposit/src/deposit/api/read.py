@@ -9,7 +9,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -17,6 +17,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from contracts import Siret, utcnow
+from contracts.dates import IsoDate
+from contracts.files import safe_filename
 from deposit.adapters.queries import ReadQueries
 from deposit.api.auth import Caller
 from deposit.api.dossiers import visible_dossier
@@ -37,6 +39,7 @@ from deposit.bootstrap import DepositContext
 from deposit.domain.errors import Refusal
 from deposit.domain.exports import dashboard_counts, to_csv, to_xml
 from messaging.problems import problem_responses
+from readmodel.downloads import download_headers
 from readmodel.search import PARIS, SearchCriteria
 from readmodel.search_params import check_interval, search_criteria
 from readmodel.views import item_fields
@@ -102,12 +105,12 @@ def _export(
         return Response(
             to_csv(columns, rows),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+            headers=download_headers(f"{filename}.csv"),
         )
     return Response(
         to_xml(root, attributes, item, columns, rows),
         media_type="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.xml"'},
+        headers=download_headers(f"{filename}.xml"),
     )
 
 
@@ -264,8 +267,8 @@ def _money(value: Decimal) -> Decimal:
 async def get_fiscal_list(
     request: Request,
     caller: Caller,
-    du: Annotated[date | None, Query(description="Date de pièce à partir de ce jour")] = None,
-    au: Annotated[date | None, Query(description="Date de pièce au plus tard ce jour")] = None,
+    du: Annotated[IsoDate | None, Query(description="Date de pièce à partir de ce jour")] = None,
+    au: Annotated[IsoDate | None, Query(description="Date de pièce au plus tard ce jour")] = None,
     structure: Annotated[Siret | None, Query(description="SIRET d'une structure partie à la pièce")] = None,
     format_: FormatQuery = "json",
 ) -> FiscalList | Response:
@@ -290,12 +293,6 @@ async def get_fiscal_list(
 
 
 # ---- export d'un dossier ----------------------------------------------------------------------------
-
-
-def _safe(name: str) -> str:
-    """One path component of a zip entry: no separator, never `.` or `..`."""
-    cleaned = "".join("_" if c in "/\\:\x00" else c for c in name).strip()
-    return cleaned if cleaned.strip(".") else "_"
 
 
 def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
@@ -342,11 +339,13 @@ async def export_dossier(request: Request, dossier_id: str, caller: Caller) -> R
     dossier, pieces = await visible_dossier(ctx, caller, dossier_id)
     files: list[tuple[str, datetime, bytes]] = []
     for record in pieces:
-        folder, document, moment = _safe(record["numero"]), record["document"], record["deposee_le"]
-        files.append((f"{folder}/{_safe(document['filename'])}", moment, await ctx.documents.read(document["file_id"])))
+        folder, document, moment = safe_filename(record["numero"]), record["document"], record["deposee_le"]
+        files.append(
+            (f"{folder}/{safe_filename(document['filename'])}", moment, await ctx.documents.read(document["file_id"]))
+        )
         for index, attachment in enumerate(document.get("attachments", [])):
             content = await ctx.documents.read(attachment["file_id"])
-            files.append((f"{folder}/pieces-jointes/{index}-{_safe(attachment['filename'])}", moment, content))
+            files.append((f"{folder}/pieces-jointes/{index}-{safe_filename(attachment['filename'])}", moment, content))
     summary = {
         "dossier_id": dossier["_id"],
         "cadre_initial": dossier["cadre_initial"],
@@ -359,5 +358,5 @@ async def export_dossier(request: Request, dossier_id: str, caller: Caller) -> R
     return Response(
         content,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="dossier-{_safe(dossier_id)}.zip"'},
+        headers=download_headers(f"dossier-{dossier_id}.zip"),
     )

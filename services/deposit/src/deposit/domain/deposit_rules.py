@@ -112,9 +112,14 @@ def attachment_errors(filenames: list[str]) -> list[FieldError]:
     ]
 
 
+EARLIEST_DATE_PIECE = date(2000, 1, 1)
+
+
 def date_errors(date_piece: date, today: date) -> list[FieldError]:
     if date_piece > today:
         return [FieldError("date_piece", "date_future", "la date de la pièce ne peut pas être dans le futur")]
+    if date_piece < EARLIEST_DATE_PIECE:
+        return [FieldError("date_piece", "champ_invalide", "la date de la pièce ne peut pas précéder le 2000-01-01")]
     return []
 
 

@@ -2,12 +2,13 @@
 refuser la validation): checked against the circuit's state machine and the caller's habilitations,
 then applied with their events in one transaction."""
 
+import hashlib
 from dataclasses import dataclass, field
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import PieceSnapshot, Statut, SubmissionReason
-from deposit.adapters.idempotency import Reservation, fingerprint
+from deposit.adapters.idempotency import Reservation, fingerprint_of_digests
 from deposit.adapters.pieces import ConcurrentChange, snapshot_of
 from deposit.bootstrap import DepositContext
 from deposit.domain import circuit
@@ -15,7 +16,7 @@ from deposit.domain.circuit import Action
 from deposit.domain.errors import Refusal
 from deposit.domain.piece import change_status
 from deposit.usecases.archived import archived_piece_refusal
-from deposit.usecases.deposit_piece import Upload, check_attachments, check_parties
+from deposit.usecases.deposit_piece import Upload, check_attachments, check_parties, check_total
 from deposit.usecases.idempotent import Answer, once
 from deposit.usecases.status_events import record_change
 from messaging.mongo import in_transaction
@@ -56,7 +57,9 @@ def _request_hash(piece_id: str, request: ActionRequest) -> str:
     described = repr(
         (piece_id, request.action, request.motif, request.commentaire, request.statut, sorted(request.changes.items()))
     )
-    return fingerprint(described.encode(), *(a.content for a in request.attachments))
+    return fingerprint_of_digests(
+        hashlib.sha256(described.encode()).digest(), *(bytes.fromhex(a.sha256) for a in request.attachments)
+    )
 
 
 async def _recycling_updates(ctx: DepositContext, piece, changes: dict[str, str | None]) -> dict[str, str]:
@@ -121,6 +124,7 @@ async def _act(
                 "Compléter une pièce suspendue, c'est y joindre les pièces jointes demandées (partie « attachments »).",
             )
         check_attachments(ctx.settings, request.attachments)
+        check_total(ctx.settings, request.attachments)
 
     now = ctx.clock.now()
     change = change_status(
@@ -158,7 +162,7 @@ async def _act(
             ) from None
         if request.attachments:
             stored = [
-                await ctx.documents.put(piece.piece_id, a.filename, a.content_type, a.content, session)
+                await ctx.documents.put(piece.piece_id, a.filename, a.content_type, a.source, session)
                 for a in request.attachments
             ]
             await ctx.pieces.add_attachments(piece.piece_id, stored, session)

@@ -1,10 +1,12 @@
 """Deposit of an initial pièce: validate everything, store the pièce, its document and its events in
 one go, or store nothing."""
 
+import hashlib
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import BinaryIO
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
@@ -18,7 +20,7 @@ from contracts import (
     info,
     make_event,
 )
-from deposit.adapters.idempotency import Reservation, fingerprint
+from deposit.adapters.idempotency import Reservation, fingerprint_of_digests
 from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, snapshot_of
 from deposit.api.models import PieceInput
 from deposit.bootstrap import SOURCE, DepositContext
@@ -37,26 +39,32 @@ from readmodel.access import Principal
 
 @dataclass(frozen=True)
 class Upload:
+    """A file of the request, spooled by the HTTP side: described here (its name already made safe, the type
+    it is served with), its bytes read again from ``source`` chunk by chunk when stored."""
+
     filename: str
     content_type: str
-    content: bytes
+    size: int
+    sha256: str  # hex
+    head: bytes  # its first bytes: the PDF signature
+    source: BinaryIO
 
 
 def _check_document(settings, document: Upload | None) -> None:
-    if document is None or not document.content:
+    if document is None or not document.size:
         raise Refusal(
             "document_manquant",
             "Document manquant",
             "La pièce doit être accompagnée de son document PDF (partie « document »).",
         )
-    if len(document.content) > settings.max_document_bytes:
+    if document.size > settings.max_document_bytes:
         raise Refusal(
             "document_trop_volumineux",
             "Document trop volumineux",
             f"Le document dépasse {settings.max_document_bytes} octets.",
             413,
         )
-    if not rules.is_pdf(document.content[:8]):
+    if not rules.is_pdf(document.head):
         raise Refusal(
             "document_non_pdf",
             "Document non PDF",
@@ -80,13 +88,25 @@ def check_attachments(settings, attachments: list[Upload]) -> None:
             extension_errors,
         )
     for attachment in attachments:
-        if len(attachment.content) > settings.max_attachment_bytes:
+        if attachment.size > settings.max_attachment_bytes:
             raise Refusal(
                 "piece_jointe_trop_volumineuse",
                 "Pièce jointe trop volumineuse",
                 f"« {attachment.filename} » dépasse {settings.max_attachment_bytes} octets.",
                 413,
             )
+
+
+def check_total(settings, files: list[Upload]) -> None:
+    """What one transaction stores: at most ``max_deposit_bytes`` (see the settings)."""
+    total = sum(f.size for f in files)
+    if total > settings.max_deposit_bytes:
+        raise Refusal(
+            "depot_trop_volumineux",
+            "Dépôt trop volumineux",
+            f"Les fichiers de la requête totalisent {total} octets ; le maximum est {settings.max_deposit_bytes}.",
+            413,
+        )
 
 
 _INHERITED = ("fournisseur", "valideur", "moe", "moa", "numero_marche")
@@ -174,10 +194,9 @@ async def deposit_piece(
     attachments: list[Upload],
     idempotency_key: str | None,
 ) -> Answer:
-    request_hash = fingerprint(
-        (raw_piece or "").encode(),
-        *(u.content for u in ([document] if document else [])),
-        *(a.content for a in attachments),
+    request_hash = fingerprint_of_digests(
+        hashlib.sha256((raw_piece or "").encode()).digest(),
+        *(bytes.fromhex(u.sha256) for u in ([document, *attachments] if document else attachments)),
     )
 
     async def work(reservation: Reservation) -> Answer:
@@ -207,6 +226,7 @@ async def _deposit(
     emetteur = _check_depositor(caller, cadre, parties)
     _check_document(ctx.settings, document)
     check_attachments(ctx.settings, attachments)
+    check_total(ctx.settings, [document, *attachments])
     await check_parties(ctx, parties, rules.newly_named(parties, previous))
 
     piece_id = str(uuid.uuid4())
@@ -271,9 +291,9 @@ async def _deposit(
                 ) from None
             new_parties = frozenset(parties_now - set(fresh["parties"]))
             parties_now |= set(fresh["parties"])
-        stored = await ctx.documents.put(piece_id, document.filename, document.content_type, document.content, session)
+        stored = await ctx.documents.put(piece_id, document.filename, document.content_type, document.source, session)
         stored["attachments"] = [
-            await ctx.documents.put(piece_id, a.filename, a.content_type, a.content, session) for a in attachments
+            await ctx.documents.put(piece_id, a.filename, a.content_type, a.source, session) for a in attachments
         ]
         await ctx.pieces.insert(snapshot, stored, initial_history(now, caller.email), parties_now, session, new_parties)
         await ctx.outbox.add(make_event(PieceSubmitted(piece=snapshot), source=SOURCE, subject=dossier_id), session)
