@@ -11,10 +11,11 @@ from fastapi_offline import FastAPIOffline
 from messaging import problems
 from messaging.http import operations_router
 from messaging.logs import configure
+from messaging.unavailable import UNAVAILABLE_RESPONSE, install_unavailable
 
 
 class ServiceContext(Protocol):
-    async def ready(self) -> bool: ...
+    async def checks(self) -> dict[str, bool]: ...
 
 
 def service_app(
@@ -40,14 +41,15 @@ def service_app(
     # on machines without Internet access.
     app = FastAPIOffline(title=title, version="0.1.0", description=description, lifespan=lifespan)
     problems.install(app)
+    install_unavailable(app)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=UNAVAILABLE_RESPONSE)  # any of them may find the database away
 
-    async def ready() -> bool:
-        ctx: ServiceContext = app.state.ctx
-        return await ctx.ready()
+    async def readiness() -> dict[str, bool]:
+        ctx: ServiceContext | None = getattr(app.state, "ctx", None)
+        return {"started": False} if ctx is None else await ctx.checks()
 
-    app.include_router(operations_router({"ready": ready}))
+    app.include_router(operations_router(readiness))
     return app
 
 

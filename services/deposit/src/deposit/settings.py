@@ -13,6 +13,13 @@ class DepositSettings(CommonSettings):
     # Off only to prove the outbox: pièces are stored, their events wait until a relay runs.
     outbox_relay_enabled: bool = True
     outbox_lease_seconds: float = 10.0
+    # Published events are kept this long with where the broker put them: what a broker loses within
+    # this window is published again (messaging.outbox).
+    outbox_retention_seconds: float = 3600.0
+    # A pièce sent to routing without a decision after this many seconds is sent again (same event id);
+    # the reconciler looks every RECONCILE_INTERVAL_SECONDS (deposit.reconciler).
+    reconcile_after_seconds: float = 60.0
+    reconcile_interval_seconds: float = 5.0
     public_base_url: str = "http://127.0.0.1:8000"
     # The bootstrap administrator: manages the directory (structures, users, habilitations, tokens).
     # No token, no administrator: set DEPOSIT_ADMIN_TOKEN from a secret in production.

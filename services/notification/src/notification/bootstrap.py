@@ -25,8 +25,8 @@ class NotificationContext:
     pieces: PieceView
     sender: "Sender | None" = None  # drains the delivery queue (None in the replay command)
 
-    async def ready(self) -> bool:
-        return await self.runtime.ready()
+    async def checks(self) -> dict[str, bool]:
+        return await self.runtime.checks()
 
 
 async def open_context(settings: NotificationSettings, name: str = "notification") -> NotificationContext:
