@@ -46,6 +46,9 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "SMTP_MAX_ATTEMPTS": "30",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{TEST_PORTS['DEPOSIT_HTTP_PORT']}",
         "OUTBOX_LEASE_SECONDS": "3",
+        # A pièce without a routing decision 10 s after its submission went out is submitted again.
+        "RECONCILE_AFTER_SECONDS": "10",
+        "RECONCILE_INTERVAL_SECONDS": "1",
         "CLOCK_CONTROL": "true",  # routing's business clock moves forward in the time tests
         "DEADLINE_SWEEP_SECONDS": "1",
         # The archive's mover sweeps every 2 s; a move a killed worker left is resumed 5 s later.
