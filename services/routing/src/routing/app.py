@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
+from pymongo.errors import ConnectionFailure
 
 from contracts import (
     CategorieEntite,
@@ -54,7 +55,9 @@ from messaging.consumer import DEAD_LETTERED, persistently
 from messaging.http import READY_WITHIN_SECONDS, readiness_answer
 from messaging.kafka import all_topic_names
 from messaging.mongo import make_client, ping
+from messaging.problems import MEDIA_TYPE, problem_body
 from messaging.tasks import within
+from messaging.unavailable import unavailable_problem
 from routing.adapters.deadline_store import DeadlineStore, DossierClock
 from routing.directory import DirectoryView
 from routing.domain.deadlines import Deadline, Fact, Planned, due_now, matters
@@ -384,7 +387,12 @@ async def structure_view(web: faust.web.Web, request: faust.web.Request, siret: 
 @app.page("/v1/dossiers/{dossier_id}/echeances")
 async def dossier_deadlines(web: faust.web.Web, request: faust.web.Request, dossier_id: str) -> faust.web.Response:
     """The deadlines running on a dossier and those already published."""
-    state = await deadline_store().get(dossier_id)
+    try:
+        state = await deadline_store().get(dossier_id)
+    except ConnectionFailure:
+        problem = unavailable_problem()
+        body = problem_body(problem, request.path)
+        return web.json(body, status=problem.status, headers=problem.headers, content_type=MEDIA_TYPE)
     if state is None:
         return web.json({"type": "about:blank", "code": "dossier_inconnu", "status": 404}, status=404)
     planned = state.plan(settings.ecb_main_refinancing_rate)
