@@ -184,7 +184,9 @@ class BrokerWatch:
             return
         if created:
             TOPICS_CREATED.labels(self.client_id).inc(len(created))
-            log.warning("%s: the broker had lost %d topics; created them again", self.client_id, len(created))
+            lost = [name for name in created if name in self._ids]
+            if lost:
+                log.warning("%s: the broker had lost %d topics; created them again", self.client_id, len(lost))
 
     async def _note(self, name: str, state: TopicState) -> None:
         self._states[name] = state

@@ -24,10 +24,10 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from bson import ObjectId
 from prometheus_client import Counter, Gauge
-from pymongo import ASCENDING, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from contracts import Envelope, spec_of, topics, utcnow
 from messaging.lease import Lease
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 PUBLISHED = Counter("outbox_published_total", "Events relayed from the outbox to Kafka")
 PENDING = Gauge("outbox_pending", "Events waiting in the outbox at the last relay pass")
+DUPLICATE_KEY = 11000
 REPUBLISHED = Counter("outbox_republished_total", "Published events the broker lost, published again", ["topic"])
 
 TopicIds = Callable[[str], uuid.UUID | None]
@@ -66,7 +67,6 @@ class Outbox:
         except OperationFailure:  # kept with another retention before: the setting changed
             await self.published.drop_index("published_at_1")
             await self.published.create_index("published_at", expireAfterSeconds=int(self.retention_seconds))
-        await self.published.create_index([("topic", ASCENDING), ("topic_id", ASCENDING)])
         await self.published.create_index([("topic", ASCENDING), ("partition", ASCENDING), ("offset", ASCENDING)])
 
     async def add(self, envelope: Envelope[Any], session: AsyncClientSession) -> None:
@@ -151,9 +151,8 @@ class OutboxRelay:
         how many pending events were published."""
         if not self.broker_reachable():
             return 0  # nothing new before we know what the broker kept
-        if self.lease.terms != self._term:  # a new holder: learn what was published before
-            self._term, self._checked_ids = self.lease.terms, {}
-            await self._load_highest()
+        if self.lease.terms != self._term:  # a new holder: check again what was published before
+            self._term, self._checked_ids, self._highest = self.lease.terms, {}, {}
         await self.republish_lost()
         documents = await (
             self.outbox.collection.find({})
@@ -169,8 +168,8 @@ class OutboxRelay:
         PUBLISHED.inc(len(documents))
         return len(documents)
 
-    async def _publish(self, documents: list[dict[str, Any]]) -> None:
-        """Send in order, then keep each event with where the broker put it."""
+    async def _publish(self, documents: list[dict[str, Any]], again: bool = False) -> None:
+        """Send in order, then keep each event with where the broker put it (``again``: events kept already)."""
         deliveries = [await self.producer.send(doc["topic"], value=doc["value"], key=doc["key"]) for doc in documents]
         results = await asyncio.gather(*deliveries)
         now = utcnow()
@@ -179,19 +178,35 @@ class OutboxRelay:
             topic_id = self.topic_id(doc["topic"])
             placed = {"partition": result.partition, "offset": result.offset}
             kept.append({**doc, **placed, "published_at": now, "topic_id": str(topic_id) if topic_id else None})
-        self._check_tails(kept)
-        await self.outbox.published.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in kept])
+        await self._check_tails(kept)
+        if again:
+            await self.outbox.published.bulk_write([ReplaceOne({"_id": d["_id"]}, d) for d in kept])
+            return
+        try:
+            await self.outbox.published.insert_many(kept, ordered=False)
+        except BulkWriteError as exc:  # a pass that died before deleting them published them already
+            if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
+                raise
+            await self.outbox.published.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in kept])
 
-    def _check_tails(self, kept: list[dict[str, Any]]) -> None:
+    async def _check_tails(self, kept: list[dict[str, Any]]) -> None:
         """Offsets that went back on a partition only this relay writes: the partition lost its tail."""
         first: dict[tuple[str, int, str | None], int] = {}
         for doc in kept:
             first.setdefault((doc["topic"], doc["partition"], doc["topic_id"]), doc["offset"])
+        batch = [d["_id"] for d in kept]
         for (topic, partition, topic_id), offset in first.items():
+            if topic_id is None:
+                continue
             known = self._highest.get((topic, partition))
-            if topic_id is not None and known is not None and known[0] == topic_id and offset <= known[1]:
+            if known is None:  # first publication there of this holder of the lease: ask what it was given
+                latest = await self.outbox.published.find_one(
+                    {"topic": topic, "partition": partition, "_id": {"$nin": batch}}, sort=[("offset", DESCENDING)]
+                )
+                known = (latest["topic_id"], latest["offset"]) if latest else None
+            if known is not None and known[0] == topic_id and offset <= known[1]:
                 lost = {"topic": topic, "topic_id": topic_id, "partition": partition, "offset": {"$gte": offset}}
-                self._truncated.append({**lost, "_id": {"$nin": [d["_id"] for d in kept]}})
+                self._truncated.append({**lost, "_id": {"$nin": batch}})
         for doc in kept:
             self._note(doc["topic"], doc["partition"], doc["topic_id"], doc["offset"])
 
@@ -200,21 +215,12 @@ class OutboxRelay:
         if known is None or known[0] != topic_id or known[1] < offset:
             self._highest[(topic, partition)] = (topic_id, offset)
 
-    async def _load_highest(self) -> None:
-        self._highest = {}
-        grouped = self.outbox.published.aggregate(
-            [{"$group": {"_id": {"t": "$topic", "p": "$partition", "i": "$topic_id"}, "offset": {"$max": "$offset"}}}]
-        )
-        async for group in grouped:
-            key = group["_id"]
-            self._note(key["t"], key["p"], key.get("i"), group["offset"])
-
     # -- what the broker lost ------------------------------------------------------------------------
 
     async def republish_lost(self) -> int:
         """Find the published events the broker no longer has, and publish them again in their order."""
         lost: list[dict[str, Any]] = []
-        for topic in sorted({t for t, _ in self._highest} | set(self._checked_ids)):
+        for topic in topics.ALL:
             current = self.topic_id(topic)
             if current is not None and self._checked_ids.get(topic) != current:
                 # Kept under another id: that topic is gone, and its records with it.
@@ -231,7 +237,7 @@ class OutboxRelay:
             REPUBLISHED.labels(topic).inc(count)
             log.warning("the broker lost %d published events of %s: publishing them again", count, topic)
         for start in range(0, len(lost), self.batch_size):
-            await self._publish(lost[start : start + self.batch_size])
+            await self._publish(lost[start : start + self.batch_size], again=True)
         return len(lost)
 
     async def _truncated_tails(self) -> list[dict[str, Any]]:

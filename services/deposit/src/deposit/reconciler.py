@@ -3,8 +3,8 @@
 Every ``RECONCILE_INTERVAL_SECONDS``, one replica at a time (a lease):
 
 - **submissions without a decision**: a pièce sent to routing (deposit, completion, recycling,
-  validation) that has had no decision for ``RECONCILE_AFTER_SECONDS`` is submitted again with the
-  *same* event id; routing derives its decision's id from it, so a decision already made comes out the
+  validation) that has had no decision ``RECONCILE_AFTER_SECONDS`` after its event went out is submitted
+  again with the *same* event id (then after 2, 4, 8, 16 times that while none comes); routing derives its decision's id from it, so a decision already made comes out the
   same and is dropped here. From the second time on, the structures the pièce names are announced
   again too (routing waits for a structure it does not know rather than refusing the pièce);
 - **the directory**: when ``travaux.structures`` has another id than when the directory was last
@@ -71,8 +71,10 @@ class Reconciler:
     async def redrive_submissions(self) -> int:
         """Submit again, same event id, every pièce that has waited too long for routing's decision."""
         now = utcnow()
-        overdue = await self.ctx.pieces.overdue_submissions(now - self.after, BATCH)
-        # Not those whose event the relay has not published yet, or only just: their clock starts then.
+        overdue = await self.ctx.pieces.overdue_submissions(now, BATCH)
+        # Not those whose event the relay has not published yet, or only just: their clock starts then. (No
+        # write for them: a multi-document update on pièces in the middle of transactions on them stalled the
+        # local database; they come back at the next pass, an ``after`` later at most.)
         in_flight = await self.ctx.outbox.in_flight([r["soumission"]["event_id"] for r in overdue], now - self.after)
         redriven, named = 0, set()
         for record in overdue:
@@ -102,8 +104,11 @@ class Reconciler:
             event_id=uuid.UUID(waiting["event_id"]),
         )
 
+        # Less and less often while no decision comes (routing down for long): after, 2×, 4× … 16× after.
+        next_at = now + self.after * 2 ** min(waiting.get("relances", 0) + 1, 4)
+
         async def work(session: AsyncClientSession) -> bool:
-            if not await self.ctx.pieces.submission_sent_again(piece.piece_id, waiting["event_id"], now, session):
+            if not await self.ctx.pieces.submission_sent_again(piece.piece_id, waiting["event_id"], next_at, session):
                 return False  # decided meanwhile
             await self.ctx.outbox.add(event, session)
             return True
@@ -119,8 +124,10 @@ class Reconciler:
             return 0
         last = await self.ctx.publication.last()
         reason = None
-        if last is None or last.get("topic_id") != str(topic_id):
-            reason = "the topic is not the one the directory was last published on"
+        if last is None:
+            reason = "it was never published whole"
+        elif last.get("topic_id") != str(topic_id):
+            reason = "the topic is not the one it was last published on: the broker lost it"
         elif not await self.ctx.outbox.collection.count_documents({"topic": topics.STRUCTURES}):
             if not any((await broker.end_offsets(topics.STRUCTURES)).values()):
                 reason = f"the topic is empty, and there are {structures} structures"

@@ -8,12 +8,13 @@ strings) plus:
 - ``attente``: ``{role, siret, action}`` of whoever must act now, or None (the synthèse reads it);
 - ``echeances``: legal deadlines reached on it (also kept on its dossier, which tacit procedures read);
 - ``motif`` / ``commentaire`` of the last status change (refusal, suspension, routing error...), None when it had none; ``updated_at``.
-- ``soumission``: ``{event_id, reason, at, relances}`` while the pièce waits for routing's decision on the
-  submission event ``event_id`` (the reconciler sends it again, same id, when no decision comes).
+- ``soumission``: ``{event_id, reason, at, next_at, relances}`` while the pièce waits for routing's decision
+  on the submission event ``event_id``: the reconciler sends it again, same id, at ``next_at`` if no
+  decision came, then less and less often (``relances``: how many times it did).
 """
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -74,7 +75,7 @@ class PieceStore:
         await self.pieces.create_index([("dossier_id", ASCENDING)])
         await self.pieces.create_index([("parties", ASCENDING), ("deposee_le", DESCENDING)])
         await self.pieces.create_index([("attente.siret", ASCENDING)])
-        await self.pieces.create_index([("soumission.at", ASCENDING)], sparse=True)
+        await self.pieces.create_index([("soumission.next_at", ASCENDING)], sparse=True)
 
     async def insert(
         self,
@@ -219,27 +220,34 @@ class PieceStore:
         )
         return result.matched_count == 1
 
-    async def overdue_submissions(self, before: datetime, limit: int) -> list[dict[str, Any]]:
-        """Pièces whose submission has had no routing decision since ``before``, oldest first."""
-        cursor = self.pieces.find({"soumission.at": {"$lt": before}}).sort("soumission.at", ASCENDING).limit(limit)
-        return [from_mongo(r) async for r in cursor]
+    async def overdue_submissions(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        """Pièces whose submission is due to be sent again (no routing decision by then), the oldest first."""
+        cursor = self.pieces.find({"soumission.next_at": {"$lt": now}}).sort("soumission.next_at", ASCENDING)
+        return [from_mongo(r) async for r in cursor.limit(limit)]
 
     async def submission_sent_again(
-        self, piece_id: str, event_id: str, at: datetime, session: AsyncClientSession
+        self, piece_id: str, event_id: str, next_at: datetime, session: AsyncClientSession
     ) -> bool:
         """Note that the submission ``event_id`` went out again; False when the pièce no longer waits for it."""
         result = await self.pieces.update_one(
             {"_id": piece_id, "soumission.event_id": event_id},
-            {"$set": {"soumission.at": at}, "$inc": {"soumission.relances": 1}},
+            {"$set": {"soumission.next_at": next_at}, "$inc": {"soumission.relances": 1}},
             session=session,
         )
         return result.modified_count == 1
 
 
-def submission(event_id: str, reason: str) -> dict[str, Any]:
-    """What a pièce record keeps of the submission event it waits a routing decision for (``at``: the real
-    time, not the business clock, since the reconciler's bound is real time)."""
-    return {"event_id": event_id, "reason": reason, "at": utcnow(), "relances": 0}
+def submission(event_id: str, reason: str, after_seconds: float) -> dict[str, Any]:
+    """What a pièce record keeps of the submission event it waits a routing decision for. Real time, not the
+    business clock: the reconciler's bound is real time."""
+    now = utcnow()
+    return {
+        "event_id": event_id,
+        "reason": reason,
+        "at": now,
+        "next_at": now + timedelta(seconds=after_seconds),
+        "relances": 0,
+    }
 
 
 class ConcurrentChange(Exception):

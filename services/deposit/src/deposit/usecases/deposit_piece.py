@@ -282,7 +282,7 @@ async def deposit_piece(
             await ctx.documents.put(piece_id, a.filename, a.content_type, a.content, session) for a in attachments
         ]
         submitted = make_event(PieceSubmitted(piece=snapshot), source=SOURCE, subject=dossier_id)
-        waiting = submission(str(submitted.id), SubmissionReason.DEPOT.value)
+        waiting = submission(str(submitted.id), SubmissionReason.DEPOT.value, ctx.settings.reconcile_after_seconds)
         history = initial_history(now, caller.email)
         await ctx.pieces.insert(snapshot, stored, history, parties_now, session, new_parties, waiting)
         await ctx.outbox.add(submitted, session)

@@ -44,7 +44,8 @@ async def record_change(
             subject=dossier_id,
             event_id=submitted_id,
         )
-    waiting = submission(str(submitted.id), resubmit.value) if submitted else None
+    after = ctx.settings.reconcile_after_seconds
+    waiting = submission(str(submitted.id), resubmit.value, after) if submitted else None
     await ctx.pieces.apply(change, session, waiting)
     status_id = new_event_id(cause, f"status:{change.snapshot.piece_id}") if cause else None
     await ctx.outbox.add(
