@@ -4,7 +4,7 @@ still knows it; nobody else may ask."""
 
 import httpx
 
-from contracts import StructureUpserted, topics
+from contracts import StructureUpserted, topics, utcnow
 
 
 async def test_the_administrator_publishes_the_directory_again_others_may_not(system, directory, recorder):
@@ -13,21 +13,22 @@ async def test_the_administrator_publishes_the_directory_again_others_may_not(sy
     assert (await directory.admin.put(f"/v1/structures/{structure['siret']}", json=changed)).status_code == 200
     agent = await directory.user((structure["siret"], "MODIFICATION"), name="Gestion Annuaire")
 
-    def announced(record) -> bool:
+    def current(record) -> bool:
+        """The structure's latest state: renamed, with its user as contact."""
         event = record.event  # None for what other tests put on the topic that is not an event
-        return (
-            event is not None
-            and isinstance(event.data, StructureUpserted)
-            and event.data.structure.siret == structure["siret"]
-        )
+        if event is None or not isinstance(event.data, StructureUpserted):
+            return False
+        announced = event.data.structure
+        return announced.siret == structure["siret"] and [c.email for c in announced.contacts] == [agent.email]
 
-    before = len(await recorder.wait_for(topics.STRUCTURES, announced, count=3, timeout=10))
+    assert await recorder.wait_for(topics.STRUCTURES, current, timeout=15), "the last change never reached the topic"
+    asked_at = utcnow()
     response = await directory.admin.post("/admin/annuaire/publication")
     assert response.status_code == 200, response.text
     assert response.json()["structures"] >= 1
-    again = await recorder.wait_for(topics.STRUCTURES, announced, count=before + 1, timeout=15)
-    latest = again[-1].event.data.structure
-    assert latest.nom == changed["nom"] and [c.email for c in latest.contacts] == [agent.email]
+    again = await recorder.wait_for(topics.STRUCTURES, lambda r: current(r) and r.event.time >= asked_at, timeout=15)
+    assert again, "the structure was not announced again"
+    assert again[-1].event.data.structure.nom == changed["nom"]
     async with httpx.AsyncClient(base_url=system.routing_url, timeout=10) as routing:
         seen = await routing.get(f"/v1/structures/{structure['siret']}")
     assert seen.status_code == 200 and seen.json()["nom"] == changed["nom"]

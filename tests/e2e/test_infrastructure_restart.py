@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import pytest_asyncio
+from pymongo import AsyncMongoClient
 
 from tests.support import data
 from tests.support.mail import wait_for_mail
@@ -52,6 +53,7 @@ class Depositor:
 
     stage: dict
     deposited: dict[str, str] = field(default_factory=dict)  # numero → piece_id
+    dossiers: set[str] = field(default_factory=set)
     refusals: Counter = field(default_factory=Counter)  # (status, code) of every answer but a 201
     unexpected: list[str] = field(default_factory=list)
 
@@ -79,6 +81,7 @@ class Depositor:
                 continue
             if response.status_code == 201:
                 self.deposited[body["numero"]] = response.json()["piece_id"]
+                self.dossiers.add(response.json()["dossier_id"])
                 return
             problem = response.json() if "json" in response.headers.get("content-type", "") else {}
             self.refusals[(response.status_code, problem.get("code"))] += 1
@@ -143,13 +146,27 @@ async def wait_all_at_the_moe(stage, piece_ids: list[str], timeout: float) -> di
     return reached
 
 
-async def assert_every_mail_once(infrastructure, stage, numeros: set[str]) -> None:
+async def nothing_left_to_send(infrastructure, dossiers: set[str], timeout: float = 60) -> None:
+    """Until notification's queue holds no mail of these dossiers (each sent, none leased or waiting)."""
+    client = AsyncMongoClient(infrastructure.mongodb_uri)
+    try:
+        deadline = time.monotonic() + timeout
+        while left := await client.notification.mail_queue.count_documents({"dossier_id": {"$in": sorted(dossiers)}}):
+            assert time.monotonic() < deadline, f"{left} mails still queued after {timeout} s"
+            await asyncio.sleep(0.2)
+    finally:
+        await client.close()
+
+
+async def assert_every_mail_once(infrastructure, stage, depositor: Depositor) -> None:
+    numeros = set(depositor.deposited)
+
     def ours(mail) -> str | None:
         return next((n for n in numeros if n in mail.subject), None)
 
     expected = PIECES * MAILS_PER_PIECE
     await wait_for_mail(infrastructure.mail, lambda m: ours(m) is not None, count=expected, timeout=120)
-    await asyncio.sleep(2)  # a duplicate would show now
+    await nothing_left_to_send(infrastructure, depositor.dossiers)  # a mail going twice would have gone now
     per_recipient = Counter((ours(m), m.to[0].lower()) for m in infrastructure.mail.messages() if ours(m))
     recipients = {stage["moe"]["email_contact"], stage["moa"]["email_contact"], stage["agent"].email}
     assert len(per_recipient) == expected, f"{expected - len(per_recipient)} mails never arrived"
@@ -188,7 +205,7 @@ async def test_broker_killed_during_300_deposits_then_restarted_loses_nothing(sy
 
     await assert_routed_to_the_moe(stage, depositor)
     all_routed = time.monotonic() - started
-    await assert_every_mail_once(infrastructure, stage, set(depositor.deposited))
+    await assert_every_mail_once(infrastructure, stage, depositor)
     print(
         f"\nbroker kill -9 after {killed_at} deposits; readiness during the outage {outage}; ready again "
         f"{ready_again:.1f} s and all {PIECES} at the MOE {all_routed:.1f} s after the restart; "
@@ -220,7 +237,7 @@ async def test_database_killed_during_300_deposits_then_restarted_answers_503_an
     ready_again = time.monotonic() - started
 
     await assert_routed_to_the_moe(stage, depositor)
-    await assert_every_mail_once(infrastructure, stage, set(depositor.deposited))
+    await assert_every_mail_once(infrastructure, stage, depositor)
     print(
         f"\ndatabase kill -9 after {killed_at} deposits; readiness during the outage {outage}; ready again "
         f"{ready_again:.1f} s after the restart; answers other than 201: {dict(depositor.refusals)}"
