@@ -11,6 +11,12 @@ from tests.support.recorder import TopicRecorder
 from tests.support.services import RunningServices, start_services, stop_services
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that break the session's broker or database run last: they leave the system healthy, but
+    the topics and consumer groups the others rely on (the recorder's) start over with them."""
+    items.sort(key=lambda item: item.get_closest_marker("infrastructure_restart") is not None)
+
+
 @pytest.fixture(scope="session")
 def infrastructure():
     found = infra_module.resolve()

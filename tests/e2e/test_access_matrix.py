@@ -179,6 +179,7 @@ add("deposit", "POST", "/v1/utilisateurs/{email}/jetons", TOKENS_OF_PARTIE, json
 add("deposit", "GET", "/v1/utilisateurs/{email}/jetons", TOKENS_OF_PARTIE, email="partie")
 add("deposit", "DELETE", "/v1/utilisateurs/{email}/jetons/{jeton_id}", TOKENS_OF_PARTIE, email="partie")
 add("deposit", "GET", "/v1/audit", AUDIT)
+add("deposit", "POST", "/admin/annuaire/publication", ADMIN)
 # ---- routing, notification: a dossier's operations data
 add("routing", "GET", "/v1/structures/{siret}", ANY_ACCOUNT)
 add("routing", "GET", "/v1/dossiers/{dossier_id}/echeances", OPERATIONS_DATA)

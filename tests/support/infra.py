@@ -12,6 +12,8 @@ None found → the session fails with the reason. Nothing is ever skipped.
 import importlib.util
 import os
 import shutil
+import signal
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,26 @@ def load_stack():
     return module
 
 
+class LocalProcesses:
+    """The session's own broker and database processes, which the fault tests kill and start again."""
+
+    def __init__(self, stack):
+        self.stack = stack  # the module instance that started them (it reaps its children)
+
+    def kill_9(self, name: str) -> None:
+        pid = int((TEST_RUN_DIR / "pids" / f"{name}.pid").read_text())
+        os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while self.stack._alive(pid):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} (pid {pid}) still alive 10 s after SIGKILL")
+            time.sleep(0.05)
+
+    def start(self, name: str) -> None:
+        """As `make up` would: the local stack starts what is not running and waits until it is ready."""
+        self.stack.start([name], run_dir=TEST_RUN_DIR, env_overrides=TEST_PORTS)
+
+
 @dataclass
 class Infrastructure:
     kind: str
@@ -52,6 +74,7 @@ class Infrastructure:
     mongodb_uri: str
     mail: MailCatcher
     _cleanup: ExitStack = field(default_factory=ExitStack)
+    local: LocalProcesses | None = None  # only when the session started its own processes
 
     def close(self) -> None:
         self._cleanup.close()
@@ -153,6 +176,7 @@ def _from_local_processes() -> Infrastructure:
         f"127.0.0.1:{TEST_PORTS['KAFKA_PORT']}",
         f"mongodb://127.0.0.1:{TEST_PORTS['MONGODB_PORT']}/?retryWrites=false&directConnection=true",
         mail,
+        local=LocalProcesses(stack_module),
     )
     infra._cleanup.callback(stack_module.stop, ["kafka", "mongodb"], run_dir=TEST_RUN_DIR)
     infra._cleanup.callback(mail.close)

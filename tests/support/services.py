@@ -79,6 +79,9 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "OUTBOX_LEASE_SECONDS": "3",
         # An Idempotency-Key a killed deposit held is taken over 12 s after it was reserved.
         "IDEMPOTENCY_LEASE_SECONDS": "12",
+        # A pièce without a routing decision 10 s after its submission went out is submitted again.
+        "RECONCILE_AFTER_SECONDS": "10",
+        "RECONCILE_INTERVAL_SECONDS": "1",
         "CLOCK_CONTROL": "true",  # routing's business clock moves forward in the time tests
         "DEADLINE_SWEEP_SECONDS": "1",
         # The archive's mover sweeps every 2 s; a move a killed worker left is resumed 5 s later.

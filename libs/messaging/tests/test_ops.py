@@ -22,12 +22,12 @@ def test_with_an_ops_token_only_its_bearer_reads_them():
 
 
 def _app(ops_token: str | None) -> FastAPI:
-    async def ready() -> bool:
-        return True
+    async def readiness() -> dict[str, bool]:
+        return {"database": True}
 
     app = FastAPI()
     problems.install(app)
-    app.include_router(operations_router({"ready": ready}, ops_token))
+    app.include_router(operations_router(readiness, ops_token))
     return app
 
 

@@ -7,12 +7,16 @@
   are retried a few times, then dead-lettered.
 - Offsets are committed only after every record before them was handled: at-least-once delivery,
   made exactly-once in effect by handlers that deduplicate on the event id.
+- A broker that lost its data (``messaging.broker``): the topics it lost are read again from their
+  beginning, and no offset read before a rebalance is committed after it (such an offset, committed
+  into a re-created topic, would skip the records below it).
 """
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -30,6 +34,10 @@ Handler = Callable[[Envelope[Any]], Awaitable[None]]
 
 HANDLED = Counter("events_handled_total", "Events handled", ["consumer", "type"])
 DEAD_LETTERED = Counter("events_dead_lettered_total", "Events sent to a dead-letter topic", ["consumer", "code"])
+REREAD = Counter("consumer_topics_reread_total", "Topics read again from their beginning after a loss", ["consumer"])
+# After a topic was found re-created, partitions of it assigned within this many seconds are read from
+# their beginning too: the group re-forms around the broker's restart, before or after the watch sees it.
+REREAD_WINDOW_SECONDS = 60.0
 
 
 class PermanentError(Exception):
@@ -45,6 +53,20 @@ class TransientError(Exception):
 
 
 RETRY_FOREVER = (ConnectionFailure, KafkaError, OSError, TransientError)
+T = TypeVar("T")
+
+
+async def persistently(what: str, work: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """``work(*args)``, retried without end while the database or the broker is away (never skipped)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await work(*args)
+        except RETRY_FOREVER as exc:
+            delay = min(0.2 * 2 ** min(attempt, 6), 5.0)
+            log.warning("%s: infrastructure error, retrying in %.1fs: %r", what, delay, exc)
+            await asyncio.sleep(delay)
 
 
 class JoinedListener(ConsumerRebalanceListener):
@@ -58,6 +80,23 @@ class JoinedListener(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self.event.set()
+
+
+class _Rebalances(JoinedListener):
+    """Counts rebalances (an offset read before one is never committed after it) and re-reads, on
+    assignment, the partitions of topics recently found lost."""
+
+    def __init__(self, owner: "EventConsumer") -> None:
+        super().__init__()
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        self.owner.epoch += 1
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.owner.epoch += 1
+        await self.owner.reread_recent_losses(assigned)
+        await super().on_partitions_assigned(assigned)
 
 
 class EventConsumer:
@@ -80,7 +119,9 @@ class EventConsumer:
         self.producer = producer
         self.max_attempts = max_attempts
         self.max_records = max_records
-        self._joined = JoinedListener()
+        self._joined = _Rebalances(self)
+        self.epoch = 0  # bumped at every rebalance and every loss: offsets read before are not committed
+        self._lost: dict[str, float] = {}  # topic -> when it was found re-created
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
@@ -109,8 +150,24 @@ class EventConsumer:
         await cancel_and_wait(self._task)
         await self._consumer.stop()
 
+    async def topic_lost(self, topic: str) -> None:
+        """The broker lost ``topic``'s records (it was created again): read it from its beginning."""
+        self._lost[topic] = time.monotonic()
+        self.epoch += 1
+        await self.reread_recent_losses(self._consumer.assignment())
+
+    async def reread_recent_losses(self, assigned: Any) -> None:
+        now = time.monotonic()
+        recent = {topic for topic, at in self._lost.items() if now - at < REREAD_WINDOW_SECONDS}
+        partitions = [tp for tp in assigned if tp.topic in recent]
+        if partitions:
+            log.warning("%s: reading %s again from the beginning", self.name, ", ".join(sorted(recent)))
+            REREAD.labels(self.name).inc()
+            await self._consumer.seek_to_beginning(*partitions)
+
     async def _run(self) -> None:
         while True:
+            epoch = self.epoch
             try:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=self.max_records)
             except KafkaError as exc:
@@ -119,9 +176,9 @@ class EventConsumer:
                 continue
             if batches:
                 # Partitions are independent: handle them concurrently, each one in order.
-                await asyncio.gather(*(self._handle_partition(tp, records) for tp, records in batches.items()))
+                await asyncio.gather(*(self._handle_partition(tp, records, epoch) for tp, records in batches.items()))
 
-    async def _handle_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+    async def _handle_partition(self, tp: TopicPartition, records: list[ConsumerRecord], epoch: int) -> None:
         for record in records:
             try:
                 await self._handle_record(record)
@@ -130,13 +187,16 @@ class EventConsumer:
                     "%s: %s offset %d could not be handled or dead-lettered; will retry", self.name, tp, record.offset
                 )
                 if record is not records[0]:
-                    await self._commit(tp, record.offset)
-                self._consumer.seek(tp, record.offset)
+                    await self._commit(tp, record.offset, epoch)
+                if self.epoch == epoch:
+                    self._consumer.seek(tp, record.offset)
                 await asyncio.sleep(1.0)
                 return
-        await self._commit(tp, records[-1].offset + 1)
+        await self._commit(tp, records[-1].offset + 1, epoch)
 
-    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+    async def _commit(self, tp: TopicPartition, offset: int, epoch: int) -> None:
+        if self.epoch != epoch:
+            return  # read before a rebalance or a loss: its offset may not mean the same record any more
         try:
             await self._consumer.commit({tp: offset})
         except KafkaError as exc:

@@ -25,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from messaging.clock import Clock
 from messaging.ops import OPS_PATHS, ops_refusal
 from messaging.problems import MEDIA_TYPE, Problem, problem_body
+from messaging.unavailable import UNREACHABLE, unavailable_problem
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,9 @@ def _guard(ops_token: str | None) -> Callable[..., Awaitable[aioweb.StreamRespon
             return problem_response(missing, request.path)
         except aioweb.HTTPException:
             raise
+        except UNREACHABLE as exc:  # the database or the broker away: 503, as on the FastAPI services
+            log.warning("%s %s: unreachable dependency (%s): 503", request.method, request.path, type(exc).__name__)
+            return problem_response(unavailable_problem(), request.path)
         except Exception:
             log.exception("%s %s failed", request.method, request.path)
             failed = Problem("erreur_interne", "Erreur interne", "La requête n'a pu aboutir ; réessayez.", 500)

@@ -28,30 +28,42 @@ def all_topic_names() -> list[str]:
     return [name for topic in topics.ALL for name in (topic, topics.dead_letter(topic))]
 
 
-def topic_configs(name: str) -> dict[str, str]:
+def topic_configs(name: str, min_insync_replicas: int = 1) -> dict[str, str]:
     configs = {"cleanup.policy": "compact"} if name in topics.COMPACTED else {}
     source = name.removesuffix(".dlt")
     if source in topics.SHORT_LIVED:
         configs["retention.ms"] = str(topics.SHORT_LIVED[source])
+    if min_insync_replicas > 1:
+        # With acks=all, a write counts only once this many replicas hold it: losing a broker loses nothing.
+        configs["min.insync.replicas"] = str(min_insync_replicas)
     return configs
 
 
+def new_topic(name: str, partitions: int, replication_factor: int, min_insync_replicas: int = 1) -> NewTopic:
+    return NewTopic(
+        name=name,
+        num_partitions=partitions,
+        replication_factor=replication_factor,
+        topic_configs=topic_configs(name, min_insync_replicas),
+    )
+
+
 async def ensure_topics(
-    bootstrap_servers: str, partitions: int = 6, replication_factor: int = 1, names: list[str] | None = None
-) -> None:
-    """Create the platform's topics (and their dead-letter topics) if they do not exist yet."""
+    bootstrap_servers: str,
+    partitions: int = 6,
+    replication_factor: int = 1,
+    names: list[str] | None = None,
+    min_insync_replicas: int = 1,
+) -> list[str]:
+    """Create the platform's topics (and their dead-letter topics) if they do not exist yet; returns
+    the names created."""
     wanted = names or all_topic_names()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="topic-setup")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(
-                name=name,
-                num_partitions=partitions,
-                replication_factor=replication_factor,
-                topic_configs=topic_configs(name),
-            )
+            new_topic(name, partitions, replication_factor, min_insync_replicas)
             for name in wanted
             if name not in existing
         ]
@@ -61,5 +73,6 @@ async def ensure_topics(
             except TopicAlreadyExistsError:
                 pass  # another service created them at the same moment
             log.info("created topics: %s", ", ".join(t.name for t in missing))
+        return [t.name for t in missing]
     finally:
         await admin.close()

@@ -14,10 +14,11 @@ from messaging.http import operations_router
 from messaging.logs import configure
 from messaging.ratelimit import EXEMPT_PREFIXES, RateLimit, TokenBuckets
 from messaging.settings import CommonSettings
+from messaging.unavailable import UNAVAILABLE_RESPONSE, install_unavailable
 
 
 class ServiceContext(Protocol):
-    async def ready(self) -> bool: ...
+    async def checks(self) -> dict[str, bool]: ...
 
 
 def service_app(
@@ -48,19 +49,20 @@ def service_app(
     # on machines without Internet access.
     app = FastAPIOffline(title=title, version="0.1.0", description=description, lifespan=lifespan)
     problems.install(app)
+    install_unavailable(app)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=UNAVAILABLE_RESPONSE)  # any of them may find the database away
     app.add_middleware(BodyLimit, default_max=settings.max_request_bytes, limits=body_limits)
     if settings.rate_limit_per_second > 0:  # added last: the outermost, a throttled request costs nothing
         buckets = TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst, settings.rate_limit_max_keys)
         app.add_middleware(RateLimit, buckets=buckets)
     _document_limits(app, settings, body_limits or {})
 
-    async def ready() -> bool:
-        ctx: ServiceContext = app.state.ctx
-        return await ctx.ready()
+    async def readiness() -> dict[str, bool]:
+        ctx: ServiceContext | None = getattr(app.state, "ctx", None)
+        return {"started": False} if ctx is None else await ctx.checks()
 
-    app.include_router(operations_router({"ready": ready}, settings.ops_token))
+    app.include_router(operations_router(readiness, settings.ops_token))
     return app
 
 

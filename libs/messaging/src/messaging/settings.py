@@ -13,6 +13,8 @@ class CommonSettings(BaseSettings):
     mongodb_uri: str = "mongodb://127.0.0.1:27017/?retryWrites=false&directConnection=true"
     topic_partitions: int = 6
     topic_replication_factor: int = 1
+    # min.insync.replicas of the topics the services create (production: 2 with 3 replicas and acks=all).
+    topic_min_insync_replicas: int = 1
     log_level: str = "INFO"
     # Static consumer-group membership (KIP-345): a restarted process takes its predecessor's place
     # at once instead of the group waiting for the dead member. Must be unique per replica (the pod

@@ -24,8 +24,8 @@ class ArchiveContext:
     mover: Mover
     principals: Principals
 
-    async def ready(self) -> bool:
-        return await self.runtime.ready()
+    async def checks(self) -> dict[str, bool]:
+        return await self.runtime.checks()
 
 
 async def open_context(settings: ArchiveSettings, name: str = "archive") -> ArchiveContext:

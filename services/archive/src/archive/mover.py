@@ -17,9 +17,10 @@ from archive.bootstrap import ArchiveContext, open_context, stop
 from archive.settings import ArchiveSettings
 from messaging import faust_web
 from messaging.clock import Clock
-from messaging.kafka import ensure_topics
+from messaging.consumer import RETRY_FOREVER
+from messaging.http import READY_WITHIN_SECONDS, readiness_answer
 from messaging.logs import configure
-from messaging.mongo import ping
+from messaging.tasks import within
 from readmodel.auth import administrator
 from readmodel.principals import Principals
 
@@ -82,6 +83,9 @@ async def sweep_once() -> None:
                 raise  # this timer itself is being cancelled
             log.info("archive sweep stopped by the shutdown")
             return
+        except RETRY_FOREVER as exc:  # the database or the broker away: a crash here would stop the worker
+            log.warning("archive sweep interrupted (%r); the next one resumes its moves", exc)
+            return
         finally:
             if sweep.done():  # else the shutdown still has to stop it
                 _sweeping.pop("task", None)
@@ -102,8 +106,9 @@ async def live(web: faust.web.Web, request: faust.web.Request) -> faust.web.Resp
 @app.page("/health/ready")
 async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
     ctx = _state["ctx"]
-    ok = ctx is not None and await ping(ctx.runtime.database)
-    return web.json({"status": "ok" if ok else "unavailable", "checks": {"database": ok}}, status=200 if ok else 503)
+    checks = {"started": False} if ctx is None else await within(ctx.runtime.checks(), READY_WITHIN_SECONDS, None)
+    body, status = readiness_answer(checks)
+    return web.json(body, status=status)
 
 
 if settings.clock_control:  # moving the clock sweeps at once
@@ -117,9 +122,6 @@ if settings.clock_control:  # moving the clock sweeps at once
 
 def main() -> None:
     configure("archive-mover", settings.log_level)
-    asyncio.run(
-        ensure_topics(settings.kafka_bootstrap_servers, settings.topic_partitions, settings.topic_replication_factor)
-    )
     faust.Worker(app, loglevel=settings.log_level, override_logging=False).execute_from_commandline()
 
 

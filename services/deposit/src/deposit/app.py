@@ -3,7 +3,19 @@
 from fastapi import FastAPI
 
 from deposit import bootstrap
-from deposit.api import accounts, actions, audit, clock, dossiers, internal, pieces, rattachements, read, structures
+from deposit.api import (
+    accounts,
+    actions,
+    audit,
+    clock,
+    dossiers,
+    internal,
+    pieces,
+    publication,
+    rattachements,
+    read,
+    structures,
+)
 from deposit.api.uploads import MULTIPART_ALLOWANCE
 from deposit.settings import DepositSettings
 from messaging.serve import service_app
@@ -18,7 +30,7 @@ def create_app(settings: DepositSettings | None = None) -> FastAPI:
         start=lambda: bootstrap.start(settings),
         stop=bootstrap.stop,
         routers=[pieces.router, actions.router, dossiers.router, read.router]
-        + [structures.router, rattachements.router, accounts.router, audit.router]
+        + [structures.router, rattachements.router, accounts.router, audit.router, publication.router]
         + [internal.router(settings.internal_token)]
         + ([clock.router] if settings.clock_control else []),
         settings=settings,

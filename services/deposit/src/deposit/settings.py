@@ -28,6 +28,13 @@ class DepositSettings(CommonSettings):
     # request waits for the first one's answer before 409 requete_en_cours.
     idempotency_lease_seconds: float = 60.0
     idempotency_wait_seconds: float = 5.0
+    # Published events are kept this long with where the broker put them: what a broker loses within
+    # this window is published again (messaging.outbox).
+    outbox_retention_seconds: float = 3600.0
+    # A pièce sent to routing without a decision after this many seconds is sent again (same event id);
+    # the reconciler looks every RECONCILE_INTERVAL_SECONDS (deposit.reconciler).
+    reconcile_after_seconds: float = 60.0
+    reconcile_interval_seconds: float = 5.0
     public_base_url: str = "http://127.0.0.1:8000"
     # The bootstrap administrator: manages the directory (structures, users, habilitations, tokens).
     # No token, no administrator: set DEPOSIT_ADMIN_TOKEN from a secret in production.

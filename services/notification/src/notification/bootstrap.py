@@ -27,8 +27,8 @@ class NotificationContext:
     principals: Principals  # who calls the API (deposit's GET /v1/moi)
     sender: "Sender | None" = None  # drains the delivery queue (None in the replay command)
 
-    async def ready(self) -> bool:
-        return await self.runtime.ready()
+    async def checks(self) -> dict[str, bool]:
+        return await self.runtime.checks()
 
 
 async def open_context(settings: NotificationSettings, name: str = "notification") -> NotificationContext:

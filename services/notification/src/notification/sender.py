@@ -18,6 +18,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from contracts import topics, utcnow
+from messaging.consumer import persistently
 from notification.adapters.mailer import PermanentRejection, TemporaryFailure
 from notification.bootstrap import NotificationContext
 from notification.domain.messages import Message
@@ -104,7 +105,9 @@ class Sender:
             await self.ctx.deliveries.retry_later(key, str(exc), at, attempts)
             SENT.labels("retrying").inc()
         else:
-            await self.ctx.deliveries.mark_sent(key, delivery["attempts"] + 1)
+            # The SMTP server has it: the record must say so, or the lease expires and it goes again. A
+            # database away at this moment is waited for (its lease outlasts a short outage).
+            await persistently("sent mail record", self.ctx.deliveries.mark_sent, key, delivery["attempts"] + 1)
             SENT.labels("sent").inc()
         return True
 

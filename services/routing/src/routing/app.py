@@ -6,7 +6,12 @@
   legal deadlines are computed from; ``sweep_deadlines`` publishes each deadline on ``travaux.deadlines``
   once it falls due by the business clock (``messaging.clock``); ``forget_archived`` drops a dossier's
   facts once it moved to the archive (``travaux.dossiers.removed``).
-- ``structures``: the directory, a GlobalTable over ``travaux.structures`` (``routing.directory``).
+- ``directory``: the structures, read in full from ``travaux.structures`` (``routing.directory``). A pièce
+  naming a structure the view does not know *waits* for it (deposit checked that it exists: the view is
+  behind), and is decided as soon as the view learns it; never a ``structure_inconnue`` error.
+- ``watch``: the broker as this worker sees it (``messaging.broker``): readiness, topics created again
+  when the broker lost them, and the agents and the directory reading a lost topic again
+  (``routing.rereads``).
 - HTTP (faust's web server, none of its built-in pages): health here, ``/metrics`` and ``/openapi.json``
   (``routing.openapi``) from ``messaging.faust_web``, the pages people and ops read in ``routing.views``,
   each behind a bearer token.
@@ -14,7 +19,8 @@
 ``at_least_once``: offsets are committed after the work is done. A re-delivered submission yields the
 same decision event id; a re-delivered status event is recorded once (by event id); a deadline
 published twice (a crash between publishing and remembering it) keeps its id. Consumers drop the
-duplicates: exactly once in effect.
+duplicates: exactly once in effect. A submission lost with the broker, or waiting here when the worker
+died, comes again from deposit's reconciler, with the same id.
 """
 
 import asyncio
@@ -24,7 +30,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import faust
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from contracts import (
     CategorieEntite,
@@ -32,6 +38,7 @@ from contracts import (
     DeadlineReached,
     DossierKept,
     DossierRemoved,
+    Envelope,
     LatePaymentPenalties,
     PieceRouted,
     PieceSnapshot,
@@ -45,22 +52,26 @@ from contracts import (
     topics,
 )
 from messaging import faust_web
+from messaging.broker import BrokerWatch
 from messaging.clock import Clock
-from messaging.consumer import DEAD_LETTERED  # the one dead-letter counter, labelled by consumer
-from messaging.mongo import make_client
+from messaging.consumer import DEAD_LETTERED, persistently  # the one dead-letter counter, labelled by consumer
+from messaging.http import READY_WITHIN_SECONDS, readiness_answer
+from messaging.kafka import all_topic_names
+from messaging.mongo import make_client, ping
+from messaging.tasks import within
 from readmodel.access import PieceParties
 from readmodel.principals import Principals
 from routing import openapi, views
 from routing.adapters.deadline_store import DeadlineStore, DossierClock
-from routing.directory import DirectoryView, structures_table
+from routing.directory import DirectoryView
 from routing.domain.deadlines import Deadline, Fact, Planned, due_now, matters
 from routing.domain.routes import Route, RoutingError, decide
+from routing.rereads import AgentRereads
 from routing.settings import RoutingSettings
 
 SOURCE = "/travaux/routing"
 DEADLINE_IDS = uuid.UUID("5b0c1c4e-5d1f-4c55-9a59-4c1f4f3b7a10")  # namespace of deadline event ids
 LEASE = timedelta(seconds=60)
-GRACE_STEP = 0.25
 log = logging.getLogger(__name__)
 settings = RoutingSettings()
 clock = Clock()
@@ -68,6 +79,8 @@ clock = Clock()
 DECISIONS = Counter("routing_decisions_total", "Routing decisions", ["cadre", "outcome"])
 ROUTING_ERRORS = Counter("routing_errors_total", "Routing errors by reason", ["code"])
 DEADLINES = Counter("routing_deadlines_published_total", "Deadlines and penalties published", ["echeance"])
+DIRECTORY_WAITS = Counter("routing_directory_waits_total", "Pièces that waited for a structure the view lacked")
+WAITING = Gauge("routing_waiting_for_directory", "Pièces waiting now for a structure the view lacks")
 
 app = faust.App(
     "routing",
@@ -94,8 +107,14 @@ submitted_topic = app.topic(topics.PIECES_SUBMITTED, **_RAW)
 status_topic = app.topic(topics.PIECES_STATUS, **_RAW)
 routed_topic = app.topic(topics.PIECES_ROUTED, **_RAW)
 removed_topic = app.topic(topics.DOSSIERS_REMOVED, **_RAW)
-structures = structures_table(app, settings.topic_partitions)
-directory = DirectoryView(structures)
+watch = BrokerWatch(settings, "routing", all_topic_names())
+directory = DirectoryView(
+    settings.kafka_bootstrap_servers, "routing-directory", lambda: watch.partitions(topics.STRUCTURES)
+)
+rereads = AgentRereads(app)
+watch.on_topic_lost(rereads.topic_lost)
+watch.on_topic_lost(directory.reread)
+waiting: dict[str, Envelope] = {}  # piece_id → its submission, until the view knows its structures
 
 _state: dict[str, object] = {"assigned": False, "store": None}
 
@@ -111,34 +130,24 @@ def deadline_store() -> DeadlineStore:
 @app.on_partitions_assigned.connect
 async def _on_assigned(app: faust.App, assigned: set, **kwargs: object) -> None:
     _state["assigned"] = True
+    rereads.assigned()
 
 
 @app.task
 async def _prepare() -> None:
-    await deadline_store().ensure_indexes()
+    await watch.start()
+    await directory.start()
+    await persistently("deadline indexes", deadline_store().ensure_indexes)
 
 
 @app.on_before_shutdown.connect
 async def _close(app: faust.App, **kwargs: object) -> None:
+    await directory.stop()
+    await watch.stop()
     await principals.close()
 
 
 # ---- routing ---------------------------------------------------------------------------------------
-
-
-async def patient_decision(submitted: PieceSubmitted) -> Route | RoutingError:
-    """``decide``, given the directory a few seconds to catch up when it does not know a structure yet: the
-    deposit service checked the structures exist, so an unknown one is most often one just created whose
-    record is still on its way (``DIRECTORY_GRACE_SECONDS``)."""
-    outcome = decide(submitted.piece, submitted.reason, directory)
-    waited = 0.0
-    while isinstance(outcome, RoutingError) and outcome.code == "structure_inconnue":
-        if waited >= settings.directory_grace_seconds:
-            break
-        await asyncio.sleep(GRACE_STEP)
-        waited += GRACE_STEP
-        outcome = decide(submitted.piece, submitted.reason, directory)
-    return outcome
 
 
 def decision_for(submitted: PieceSubmitted, submitted_id: str, outcome: Route | RoutingError) -> PieceRouted:
@@ -192,17 +201,50 @@ async def parsed(event: faust.types.EventT, expected: type | tuple[type, ...]) -
     return envelope
 
 
+async def route(envelope: Envelope) -> bool:
+    """Publish the decision on a submission; False when it names a structure the view does not know yet
+    (deposit checked it exists: the view is behind), which then waits for it."""
+    submitted: PieceSubmitted = envelope.data
+    piece_id = submitted.piece.piece_id
+    outcome = decide(submitted.piece, submitted.reason, directory)
+    if isinstance(outcome, RoutingError) and outcome.code == "structure_inconnue":
+        if piece_id not in waiting:
+            DIRECTORY_WAITS.inc()
+            log.warning("pièce %s waits for a structure the directory view lacks: %s", piece_id, outcome.detail)
+        waiting[piece_id] = envelope
+        WAITING.set(len(waiting))
+        return False
+    if waiting.get(piece_id) is envelope:
+        del waiting[piece_id]
+        WAITING.set(len(waiting))
+    decision = decision_for(submitted, str(envelope.id), outcome)
+    routed = make_event(
+        decision, source=SOURCE, subject=decision.dossier_id, event_id=new_event_id(envelope.id, "routed")
+    )
+    await routed_topic.send(key=routed.key, value=routed.to_bytes())
+    return True
+
+
 @app.agent(submitted_topic)
 async def route_pieces(stream: faust.StreamT) -> None:
     async for event in stream.events():
         envelope = await parsed(event, PieceSubmitted)
         if envelope is None:
             continue
-        decision = decision_for(envelope.data, str(envelope.id), await patient_decision(envelope.data))
-        routed = make_event(
-            decision, source=SOURCE, subject=decision.dossier_id, event_id=new_event_id(envelope.id, "routed")
-        )
-        await routed_topic.send(key=routed.key, value=routed.to_bytes())
+        await directory.loaded.wait()  # never decide on a view still loading
+        await route(envelope)
+
+
+@app.task
+async def route_waiting() -> None:
+    """Each time the directory view learns something, decide the pièces that were waiting for it. (One that
+    waited here when the worker stopped comes again from deposit's reconciler.)"""
+    while True:
+        await directory.changed.wait()
+        directory.changed.clear()
+        for envelope in list(waiting.values()):
+            await persistently("waiting pièce", route, envelope)
+        await asyncio.sleep(0.2)  # a directory published whole arrives as a burst: decide once per burst
 
 
 # ---- time ------------------------------------------------------------------------------------------
@@ -236,7 +278,15 @@ async def watch_deadlines(stream: faust.StreamT) -> None:
             piece.montant_a_payer,
             bool(changed.mise_en_paiement_masquee),
         )
-        await deadline_store().record(piece.dossier_id, fact, categorie_of(piece), PieceParties.of(piece))
+        await directory.loaded.wait()  # the délai depends on the parties' category
+        await persistently(
+            "deadline facts",
+            deadline_store().record,
+            piece.dossier_id,
+            fact,
+            categorie_of(piece),
+            PieceParties.of(piece),
+        )
 
 
 @app.agent(removed_topic)
@@ -245,7 +295,7 @@ async def forget_archived(stream: faust.StreamT) -> None:
     async for event in stream.events():
         envelope = await parsed(event, (DossierRemoved, DossierKept))
         if envelope is not None and isinstance(envelope.data, DossierRemoved):
-            await deadline_store().forget(envelope.data.dossier_id)
+            await persistently("archived dossier", deadline_store().forget, envelope.data.dossier_id)
 
 
 def deadline_event(dossier_id: str, item: Planned):
@@ -326,12 +376,20 @@ async def live(web: faust.web.Web, request: faust.web.Request) -> faust.web.Resp
     return web.json({"status": "ok"})
 
 
+async def readiness() -> dict[str, bool]:
+    return {
+        "broker": watch.reachable,
+        "database": await ping(deadline_store().dossiers.database),
+        "assigned": bool(_state["assigned"]) and not app.rebalancing,
+        # Loaded, and no pièce waiting for a structure the view lacks.
+        "directory": directory.loaded.is_set() and not waiting,
+    }
+
+
 @app.page("/health/ready")
 async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
-    ok = bool(_state["assigned"]) and not app.rebalancing
-    return web.json(
-        {"status": "ok" if ok else "unavailable", "checks": {"assigned": _state["assigned"]}}, status=200 if ok else 503
-    )
+    body, status = readiness_answer(await within(readiness(), READY_WITHIN_SECONDS, None))
+    return web.json(body, status=status)
 
 
 views.install(

@@ -9,11 +9,14 @@ strings) plus:
 - ``echeances``: legal deadlines reached on it (also kept on its dossier, which tacit procedures read);
 - ``motif`` / ``commentaire`` of the last status change (refusal, suspension, routing error...), None when it had none; ``updated_at``;
 - at a mise en paiement, ``mise_en_paiement_masquee`` (its destinataire hid it from the fournisseur) and, if
-  so, ``vue_fournisseur``: the pièce as it stood before, which the supplier side is shown (``readmodel.visibility``).
+  so, ``vue_fournisseur``: the pièce as it stood before, which the supplier side is shown (``readmodel.visibility``);
+- ``soumission``: ``{event_id, reason, at, next_at, relances}`` while the pièce waits for routing's decision
+  on the submission event ``event_id``: the reconciler sends it again, same id, at ``next_at`` if no
+  decision came, then less and less often (``relances``: how many times it did).
 """
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +25,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts import Echeance, PieceSnapshot, Statut
+from contracts import Echeance, PieceSnapshot, Statut, utcnow
 from deposit.domain.deposit_rules import PARTY_FIELDS
 from deposit.domain.piece import HistoryEntry, StatusChange
 from readmodel import visibility
@@ -75,6 +78,7 @@ class PieceStore:
         await self.pieces.create_index([("dossier_id", ASCENDING)])
         await self.pieces.create_index([("parties", ASCENDING), ("deposee_le", DESCENDING)])
         await self.pieces.create_index([("attente.siret", ASCENDING)])
+        await self.pieces.create_index([("soumission.next_at", ASCENDING)], sparse=True)
 
     async def insert(
         self,
@@ -84,9 +88,10 @@ class PieceStore:
         parties: set[str],
         session: AsyncClientSession,
         new_parties: frozenset[str] = frozenset(),
+        submission: dict[str, Any] | None = None,
     ) -> None:
         """Store a new pièce; open its dossier when it is the first, else join it (``new_parties``: the
-        parties it brings that the dossier did not have)."""
+        parties it brings that the dossier did not have; ``submission``: the submission awaiting routing)."""
         record = {k: to_mongo(v) for k, v in snapshot.model_dump().items()}
         record["_id"] = record.pop("piece_id")
         record.update(
@@ -97,6 +102,8 @@ class PieceStore:
             echeances=[],
             updated_at=snapshot.deposee_le,
         )
+        if submission is not None:
+            record["soumission"] = submission
         await self.pieces.insert_one(record, session=session)
         if snapshot.piece_precedente_id is None:
             await self.dossiers.insert_one(
@@ -153,8 +160,11 @@ class PieceStore:
         cursor = self.pieces.find({"dossier_id": dossier_id}).sort("deposee_le", ASCENDING)
         return [from_mongo(r) async for r in cursor]
 
-    async def apply(self, change: StatusChange, session: AsyncClientSession) -> None:
-        """Move the pièce to its new status, only if it still has the status the change was computed from."""
+    async def apply(
+        self, change: StatusChange, session: AsyncClientSession, submission: dict[str, Any] | None = None
+    ) -> None:
+        """Move the pièce to its new status, only if it still has the status the change was computed from.
+        ``submission``: the change sends it to routing again (else it no longer waits for routing)."""
         piece = change.snapshot
         fields = {k: to_mongo(v) for k, v in change.updates.items()}
         fields.update(statut=change.new.value, updated_at=change.entry.at, attente=_attente(change))
@@ -166,10 +176,13 @@ class PieceStore:
                     {"_id": piece.piece_id}, list(visibility.VIEW_FIELDS), session=session
                 )
                 fields[visibility.SUPPLIER_VIEW] = visibility.supplier_view(before or {})
+        update: dict[str, Any] = {"$set": fields, "$push": {"historique": _history_doc(change.entry)}}
+        if submission is not None:
+            fields["soumission"] = submission
+        else:
+            update["$unset"] = {"soumission": ""}
         result = await self.pieces.update_one(
-            {"_id": piece.piece_id, "statut": change.previous.value},
-            {"$set": fields, "$push": {"historique": _history_doc(change.entry)}},
-            session=session,
+            {"_id": piece.piece_id, "statut": change.previous.value}, update, session=session
         )
         if result.modified_count != 1:
             raise ConcurrentChange(piece.piece_id)
@@ -216,6 +229,35 @@ class PieceStore:
             {"_id": dossier_id}, {"$set": {"penalites": penalites}}, session=session
         )
         return result.matched_count == 1
+
+    async def overdue_submissions(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        """Pièces whose submission is due to be sent again (no routing decision by then), the oldest first."""
+        cursor = self.pieces.find({"soumission.next_at": {"$lt": now}}).sort("soumission.next_at", ASCENDING)
+        return [from_mongo(r) async for r in cursor.limit(limit)]
+
+    async def submission_sent_again(
+        self, piece_id: str, event_id: str, next_at: datetime, session: AsyncClientSession
+    ) -> bool:
+        """Note that the submission ``event_id`` went out again; False when the pièce no longer waits for it."""
+        result = await self.pieces.update_one(
+            {"_id": piece_id, "soumission.event_id": event_id},
+            {"$set": {"soumission.next_at": next_at}, "$inc": {"soumission.relances": 1}},
+            session=session,
+        )
+        return result.modified_count == 1
+
+
+def submission(event_id: str, reason: str, after_seconds: float) -> dict[str, Any]:
+    """What a pièce record keeps of the submission event it waits a routing decision for. Real time, not the
+    business clock: the reconciler's bound is real time."""
+    now = utcnow()
+    return {
+        "event_id": event_id,
+        "reason": reason,
+        "at": now,
+        "next_at": now + timedelta(seconds=after_seconds),
+        "relances": 0,
+    }
 
 
 class ConcurrentChange(Exception):

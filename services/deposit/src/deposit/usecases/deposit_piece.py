@@ -17,11 +17,12 @@ from contracts import (
     PieceStatusChanged,
     PieceSubmitted,
     Statut,
+    SubmissionReason,
     info,
     make_event,
 )
 from deposit.adapters.idempotency import Reservation, fingerprint_of_digests
-from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, snapshot_of
+from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, snapshot_of, submission
 from deposit.api.models import PieceInput
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain import deposit_rules as rules
@@ -295,8 +296,11 @@ async def _deposit(
         stored["attachments"] = [
             await ctx.documents.put(piece_id, a.filename, a.content_type, a.source, session) for a in attachments
         ]
-        await ctx.pieces.insert(snapshot, stored, initial_history(now, caller.email), parties_now, session, new_parties)
-        await ctx.outbox.add(make_event(PieceSubmitted(piece=snapshot), source=SOURCE, subject=dossier_id), session)
+        submitted = make_event(PieceSubmitted(piece=snapshot), source=SOURCE, subject=dossier_id)
+        waiting = submission(str(submitted.id), SubmissionReason.DEPOT.value, ctx.settings.reconcile_after_seconds)
+        history = initial_history(now, caller.email)
+        await ctx.pieces.insert(snapshot, stored, history, parties_now, session, new_parties, waiting)
+        await ctx.outbox.add(submitted, session)
         status = PieceStatusChanged(
             previous_statut=None, statut=Statut.DEPOSEE, changed_at=now, piece=snapshot, action="deposer"
         )

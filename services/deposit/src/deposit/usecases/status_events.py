@@ -5,6 +5,7 @@ import uuid
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import PieceStatusChanged, PieceSubmitted, Statut, SubmissionReason, make_event, new_event_id
+from deposit.adapters.pieces import submission
 from deposit.bootstrap import SOURCE, DepositContext
 from deposit.domain.piece import StatusChange
 
@@ -32,14 +33,24 @@ async def record_change(
     resubmit: SubmissionReason | None = None,
 ) -> None:
     """Apply ``change`` and put its events in the outbox. With ``cause`` (the id of the event being
-    handled) the events' ids derive from it, so a re-delivered cause produces the same events."""
-    await ctx.pieces.apply(change, session)
+    handled) the events' ids derive from it, so a re-delivered cause produces the same events. With
+    ``resubmit``, the pièce goes back to routing and waits for its decision (``soumission``)."""
     dossier_id = change.snapshot.dossier_id
+    submitted = None
+    if resubmit is not None:
+        submitted_id = new_event_id(cause, f"submitted:{change.snapshot.piece_id}") if cause else None
+        submitted = make_event(
+            PieceSubmitted(reason=resubmit, piece=change.snapshot),
+            source=SOURCE,
+            subject=dossier_id,
+            event_id=submitted_id,
+        )
+    after = ctx.settings.reconcile_after_seconds
+    waiting = submission(str(submitted.id), resubmit.value, after) if submitted else None
+    await ctx.pieces.apply(change, session, waiting)
     status_id = new_event_id(cause, f"status:{change.snapshot.piece_id}") if cause else None
     await ctx.outbox.add(
         make_event(status_event(change), source=SOURCE, subject=dossier_id, event_id=status_id), session
     )
-    if resubmit is not None:
-        submitted_id = new_event_id(cause, f"submitted:{change.snapshot.piece_id}") if cause else None
-        submitted = PieceSubmitted(reason=resubmit, piece=change.snapshot)
-        await ctx.outbox.add(make_event(submitted, source=SOURCE, subject=dossier_id, event_id=submitted_id), session)
+    if submitted is not None:
+        await ctx.outbox.add(submitted, session)

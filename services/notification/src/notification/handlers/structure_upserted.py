@@ -1,4 +1,5 @@
-"""Keep this service's directory copy current (idempotent: the latest state replaces the record)."""
+"""Keep this service's directory copy current: the latest announcement of each structure wins, whatever
+order they come in (a re-delivered or re-read older one changes nothing)."""
 
 from typing import Any
 
@@ -8,4 +9,4 @@ from notification.bootstrap import NotificationContext
 
 async def on_structure_upserted(ctx: NotificationContext, envelope: Envelope[Any]) -> None:
     event: StructureUpserted = envelope.data
-    await ctx.structures.upsert(event.structure)
+    await ctx.structures.upsert(event.structure, envelope.time)
