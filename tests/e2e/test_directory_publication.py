@@ -2,9 +2,8 @@
 broker lost ``travaux.structures``): every structure, in its current state, reaches the topic and routing
 still knows it; nobody else may ask."""
 
-import httpx
-
 from contracts import StructureUpserted, topics, utcnow
+from tests.support.services import http
 
 
 async def test_the_administrator_publishes_the_directory_again_others_may_not(system, directory, recorder):
@@ -21,7 +20,7 @@ async def test_the_administrator_publishes_the_directory_again_others_may_not(sy
         announced = event.data.structure
         return announced.siret == structure["siret"] and [c.email for c in announced.contacts] == [agent.email]
 
-    assert await recorder.wait_for(topics.STRUCTURES, current, timeout=15), "the last change never reached the topic"
+    await recorder.wait_for(topics.STRUCTURES, current, timeout=15)
     asked_at = utcnow()
     response = await directory.admin.post("/admin/annuaire/publication")
     assert response.status_code == 200, response.text
@@ -29,7 +28,7 @@ async def test_the_administrator_publishes_the_directory_again_others_may_not(sy
     again = await recorder.wait_for(topics.STRUCTURES, lambda r: current(r) and r.event.time >= asked_at, timeout=15)
     assert again, "the structure was not announced again"
     assert again[-1].event.data.structure.nom == changed["nom"]
-    async with httpx.AsyncClient(base_url=system.routing_url, timeout=10) as routing:
+    async with http(system.routing_url, system.admin_token) as routing:
         seen = await routing.get(f"/v1/structures/{structure['siret']}")
     assert seen.status_code == 200 and seen.json()["nom"] == changed["nom"]
 

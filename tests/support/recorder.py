@@ -69,9 +69,16 @@ class TopicRecorder:
         return [r for r in self.records if r.topic == topic]
 
     async def wait_for(self, topic: str, predicate, count: int = 1, timeout: float = 30.0) -> list[Record]:
+        """The records of ``topic`` matching ``predicate``, once at least ``count`` arrived; fails after
+        ``timeout`` saying what it waited for (never a partial list)."""
         deadline = time.monotonic() + timeout
         while True:
             found = [r for r in self.on(topic) if predicate(r)]
-            if len(found) >= count or time.monotonic() > deadline:
+            if len(found) >= count:
                 return found
+            if time.monotonic() > deadline:
+                what = getattr(predicate, "__doc__", None) or getattr(predicate, "__name__", "a predicate")
+                raise AssertionError(
+                    f"waited {timeout:.0f} s on {topic} for {count} record(s) matching {what.strip()}: {len(found)} came"
+                )
             await asyncio.sleep(0.1)

@@ -1,5 +1,7 @@
 """MongoDB access with pymongo's ``AsyncMongoClient`` (the successor of the deprecated motor)."""
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -13,10 +15,16 @@ from messaging.tasks import within
 T = TypeVar("T")
 
 
+# A connection dropped in the middle of a transaction is retried this long (pymongo runs the transaction
+# again, or commits again: a commit is idempotent), then the database counts as away.
+TRANSIENT_GRACE_SECONDS = 3.0
+
+
 class DatabaseUnavailable(ConnectionFailure):
     """The database went away in the middle of a transaction (or while it committed: the outcome is then
-    unknown). Not retried inside (pymongo would go on for two minutes): an HTTP request answers 503 and
-    its client retries with its ``Idempotency-Key``; a consumer retries the event, deduplicated by its id."""
+    unknown) for longer than ``TRANSIENT_GRACE_SECONDS``. Not retried longer (pymongo would go on for two
+    minutes): an HTTP request answers 503 and its client retries with its ``Idempotency-Key``; a consumer
+    retries the event, deduplicated by its id."""
 
 
 def make_client(uri: str) -> AsyncMongoClient:
@@ -29,20 +37,32 @@ async def in_transaction(
     session: AsyncClientSession | None = None,
 ) -> T:
     """Run ``work`` in one multi-document transaction, in ``session`` when the caller holds one, else in a
-    session of its own. pymongo retries it on a conflict with another transaction; a database out of reach
-    raises ``DatabaseUnavailable`` at once."""
+    session of its own. pymongo retries it on a conflict with another transaction, and on a dropped
+    connection for ``TRANSIENT_GRACE_SECONDS``; a database out of reach longer raises ``DatabaseUnavailable``."""
+    started = time.monotonic()
+
+    def in_grace() -> bool:
+        return time.monotonic() - started < TRANSIENT_GRACE_SECONDS
 
     async def attempt(session: AsyncClientSession) -> T:
         try:
             result = await work(session)
-            await session.commit_transaction()  # here, so that a lost connection is not retried for minutes
-            return result
-        except ConnectionFailure as exc:
-            raise DatabaseUnavailable(str(exc)) from exc
-        except PyMongoError as exc:
-            if exc.has_error_label("UnknownTransactionCommitResult"):
-                raise DatabaseUnavailable(str(exc)) from exc
+        except DatabaseUnavailable:
             raise
+        except ConnectionFailure as exc:
+            if in_grace():
+                raise  # labelled TransientTransactionError: pymongo runs the transaction again
+            raise DatabaseUnavailable(str(exc)) from exc
+        while True:  # the commit here, so that a lost connection is not retried for minutes
+            try:
+                await session.commit_transaction()
+                return result
+            except PyMongoError as exc:
+                if not (exc.has_error_label("UnknownTransactionCommitResult") or isinstance(exc, ConnectionFailure)):
+                    raise
+                if not in_grace():
+                    raise DatabaseUnavailable(str(exc)) from exc
+                await asyncio.sleep(0.1)  # commit again: the same transaction, committed at most once
 
     if session is not None:
         return await session.with_transaction(attempt)
