@@ -41,7 +41,7 @@ status:
 seed: install
 	@$(VENV_PY) -m deposit.seed
 
-demo: seed
+demo: install
 	@$(VENV_PY) -m deposit.demo
 
 test: install

@@ -1,5 +1,5 @@
-"""``python -m deposit.demo``: deposit a sample A4 (projet de décompte mensuel) as the demo fournisseur,
-follow it to the MOE, and show the e-mails MailDev caught."""
+"""``python -m deposit.demo``: load the demo directory (``deposit.seed``), deposit a sample A4 (projet de
+décompte mensuel) as the demo fournisseur, follow it to the MOE, and show the e-mails MailDev caught."""
 
 import argparse
 import json
@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import httpx
 
 from deposit.mailbox import Mailbox
-from deposit.seed import DEMO_DIRECTORY, default_url, token_for
+from deposit.seed import DEMO_DIRECTORY, admin_client, default_token, default_url, seed
 
 SAMPLE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -23,14 +23,16 @@ SAMPLE_PDF = (
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=default_url())
+    parser.add_argument("--token", default=default_token(), help="administrator token (DEPOSIT_ADMIN_TOKEN)")
     parser.add_argument("--maildev", default=f"http://127.0.0.1:{os.environ.get('MAILDEV_UI_PORT', '1080')}")
     args = parser.parse_args(argv)
     directory = json.loads(DEMO_DIRECTORY.read_text(encoding="utf-8"))
     fournisseur, moe, moa = directory["structures"]
-    user = directory["utilisateurs"][0]["email"]  # the fournisseur's agent signs in with a code from its mail
+    user = directory["utilisateurs"][0]["email"]  # the fournisseur's agent, with the token its mail gave
     mailbox = Mailbox(args.maildev)
     try:
-        token = token_for(args.url, mailbox, user, "demo")
+        with admin_client(args.url, args.token) as admin:
+            token = seed(admin, directory, mailbox)[user]
     except httpx.ConnectError:
         print(f"cannot reach the deposit service at {args.url}: is it running? (make up)", file=sys.stderr)
         return 1

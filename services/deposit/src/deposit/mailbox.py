@@ -60,7 +60,10 @@ class Mailbox:
             if len(codes) > after:
                 return codes[-1]
             if time.monotonic() > deadline:
-                raise TimeoutError(f"no one-time code reached {email} within {timeout:.0f} s")
+                raise TimeoutError(
+                    f"no one-time code reached {email} within {timeout:.0f} s (an address is sent one code a minute "
+                    "at most: if you asked for one just before, try again in a minute)"
+                )
             time.sleep(0.3)
 
     def close(self) -> None:

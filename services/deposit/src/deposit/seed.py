@@ -35,7 +35,7 @@ def default_token() -> str:
 
 
 def _check(response: httpx.Response, what: str) -> dict:
-    if response.status_code not in (200, 201):
+    if response.status_code not in (200, 201, 202):
         raise SystemExit(f"{what}: {response.status_code} {response.text}")
     return response.json()
 
