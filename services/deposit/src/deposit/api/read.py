@@ -41,7 +41,7 @@ from deposit.domain.exports import dashboard_counts, to_csv, to_xml
 from messaging.problems import problem_responses
 from readmodel.downloads import download_headers
 from readmodel.search import PARIS, SearchCriteria
-from readmodel.search_params import check_interval, search_criteria
+from readmodel.search_params import PageNumber, PageSize, check_interval, search_criteria
 from readmodel.views import item_fields
 
 router = APIRouter(prefix="/v1", tags=["consultation"])
@@ -153,8 +153,8 @@ SEARCH_DESCRIPTION = (
 
 
 async def _paging(
-    page: Annotated[int, Query(ge=1, description="Page demandée, à partir de 1")] = 1,
-    taille: Annotated[int, Query(ge=1, le=500, description="Résultats par page")] = 50,
+    page: PageNumber = 1,
+    taille: PageSize = 50,
     format_: FormatQuery = "json",
 ) -> tuple[int, int, str]:
     """The page, its size and the format of a search. A dependency declared after the criteria only so that
