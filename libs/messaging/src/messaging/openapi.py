@@ -60,9 +60,9 @@ def operations_paths(ops_token: str | None) -> dict[str, Any]:
             found["security"] = [{ops.SCHEME: []}]
         return found
 
-    status = {"type": "object", "properties": {"status": {"type": "string"}, "checks": {"type": "object"}}}
+    status = ops.HEALTH_SCHEMA
     ready = op("Broker, database and consumers are usable", "Ready", status)
-    ready["responses"]["503"] = {"description": "Not ready: the `checks` member says what is not usable"}
+    ready["responses"]["503"] = {"description": ops.NOT_READY, "content": {JSON: {"schema": status}}}
     metrics = op("Prometheus metrics", "Prometheus text format", {"type": "string"})
     metrics["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
     return {

@@ -20,6 +20,7 @@ from contracts import Siret, utcnow
 from contracts.dates import IsoDate
 from contracts.files import safe_filename
 from deposit.adapters.queries import ReadQueries
+from deposit.api.archived import DOSSIER_GONE
 from deposit.api.auth import Caller
 from deposit.api.dossiers import visible_dossier
 from deposit.api.read_models import (
@@ -328,6 +329,7 @@ def _build_zip(files: list[tuple[str, datetime, bytes]], summary: dict[str, Any]
     "`GET /v1/pieces/{id}` la montre, avec son historique.",
     responses={
         **problem_responses({**AUTH, 404: "Dossier inconnu ou non visible (`dossier_inconnu`)"}),
+        **DOSSIER_GONE,
         200: {
             "description": "Le zip du dossier",
             "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
