@@ -117,12 +117,12 @@ def target(service: str, system, world: World) -> Target:
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_schemathesis_finds_no_server_error_and_nothing_undocumented(service, system, world, capsys):
-    found = target(service, system, world)
-    figures = await asyncio.to_thread(fuzz.run, found, EXAMPLES, SEED)
+    fuzzed = target(service, system, world)
+    figures = await asyncio.to_thread(fuzz.run, fuzzed, EXAMPLES, SEED)
     with capsys.disabled():
         print(f"\nschemathesis {figures.summary()}")
 
-    async with http(found.url) as client:
+    async with http(fuzzed.url) as client:
         documented = {f"{m} {p}" for m, p in documented_operations((await client.get("/openapi.json")).json())}
     assert figures.operations == documented, f"untested: {sorted(documented - figures.operations)}"
     findings = "\n\n".join(str(f) for f in figures.findings.values())
@@ -130,7 +130,7 @@ async def test_schemathesis_finds_no_server_error_and_nothing_undocumented(servi
     assert not figures.errors, "\n".join(figures.errors)
     assert figures.statuses[429] == 0, "the fuzzer was throttled: some requests never reached the handlers"
     unauthenticated = figures.operations - figures.authenticated
-    assert not unauthenticated, f"only 401 for {sorted(unauthenticated)}: the token stopped working?"
+    assert not unauthenticated, f"only 401: {[(o, figures.by_operation.get(o)) for o in sorted(unauthenticated)]}"
 
 
 # What schemathesis found: integers past what the database holds and a clock offset past what a date holds
