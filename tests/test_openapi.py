@@ -113,3 +113,26 @@ async def test_the_docs_page_works_without_internet():
         assert page.status_code == 200 and "cdn." not in page.text
         script = page.text.split('<script src="')[1].split('"')[0]
         assert script.startswith("/") and (await client.get(script)).status_code == 200
+
+
+def test_every_answer_is_documented_as_it_is_sent():
+    """What schemathesis checks against the running services, offline: a 422 is a problem document (not
+    FastAPI's own validation error), /metrics is text, health is JSON in its 503 too."""
+    for service, spec in documents().items():
+        assert not {"HTTPValidationError", "ValidationError"} & set(spec["components"].get("schemas", {})), service
+        for method, path in documented_operations(spec):
+            responses = spec["paths"][path][method.lower()]["responses"]
+            where = f"{service}: {method} {path}"
+            for status, answer in responses.items():
+                if status.startswith(("4", "5")):
+                    expected = "application/json" if path == "/health/ready" else "application/problem+json"
+                    assert list(answer.get("content", {})) == [expected], (where, status)
+        assert list(spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"], service
+
+
+def test_what_names_a_piece_or_a_dossier_on_deposit_documents_its_410():
+    spec = importlib.import_module("deposit.app").create_app().openapi()
+    for method, path in documented_operations(spec):
+        if "{piece_id}" in path or "{dossier_id}" in path:
+            gone = spec["paths"][path][method.lower()]["responses"]["410"]
+            assert "Link" in gone["headers"] and ("piece_archivee" in gone["description"]) == ("{piece_id}" in path)

@@ -7,6 +7,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from contracts.dates import IsoDate
+from contracts.events import Service, Structure
 from contracts.money import Montant
 
 
@@ -53,3 +54,14 @@ def test_dates_are_iso_calendar_dates_in_a_sane_range(value):
 def test_an_iso_date_is_accepted():
     assert Day.model_validate_json('{"jour": "2026-11-20"}').jour == date(2026, 11, 20)
     assert Day(jour=date(2026, 11, 20)).jour == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", "on", None])
+def test_a_structures_flags_are_json_booleans_only(value):
+    # Schemathesis found 0 taken for false (pydantic's lax booleans) where the document says boolean.
+    base = {"siret": "73282932000074", "nom": "Durand", "email_contact": "contact@durand.example"}
+    with pytest.raises(ValidationError):
+        Structure.model_validate({**base, "publique": value})
+    with pytest.raises(ValidationError):
+        Service.model_validate({"code": "COMPTA", "libelle": "Comptabilité", "active": value})
+    assert Structure.model_validate({**base, "publique": True}).publique is True

@@ -89,7 +89,19 @@ async def test_health_asks_for_the_ops_token_when_it_is_set():
         await client.close()
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"offset_seconds": "soon"}', b'{"offset_seconds": 1e300}'])
+BAD_OFFSETS = [
+    b"not json",
+    b"[]",
+    b'{"offset_seconds": "soon"}',
+    b'{"offset_seconds": 1e300}',
+    # What schemathesis found accepted: a boolean (true was one second), a number in a string, an extra member.
+    b'{"offset_seconds": true}',
+    b'{"offset_seconds": "86400"}',
+    b'{"offset_seconds": 86400, "jours": 1}',
+]
+
+
+@pytest.mark.parametrize("body", BAD_OFFSETS)
 async def test_the_clock_refuses_a_bad_body(body):
     client, clock, moved = await serve()
     try:

@@ -3,7 +3,7 @@
 from datetime import date
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from contracts.billing import FormatDepot, ModeReglement, TypeTva
 from contracts.cadres import Cadre
@@ -113,8 +113,8 @@ class Service(_Payload):
 
     code: str = Field(min_length=1, max_length=100)
     libelle: str = Field(min_length=1, max_length=200)
-    active: bool = True
-    numero_engagement_obligatoire: bool = False
+    active: StrictBool = True
+    numero_engagement_obligatoire: StrictBool = False
 
 
 class Contact(_Payload):
@@ -130,14 +130,14 @@ class Structure(_Payload):
     siret: Siret
     nom: str
     email_contact: EmailAddress
-    publique: bool = False
-    active: bool = True
+    publique: StrictBool = False
+    active: StrictBool = True
     categorie: CategorieEntite | None = Field(default=None, description="Sets the délai global de paiement")
     presence_moa: PresenceMoa = PresenceMoa.AUCUNE
-    code_service_obligatoire: bool = False
-    numero_engagement_obligatoire: bool = False
-    engagement_ou_service_obligatoire: bool = False
-    mise_en_paiement_masquee: bool = Field(
+    code_service_obligatoire: StrictBool = False
+    numero_engagement_obligatoire: StrictBool = False
+    engagement_ou_service_obligatoire: StrictBool = False
+    mise_en_paiement_masquee: StrictBool = Field(
         default=False, description="« Mise en paiement » is not shown to the fournisseur"
     )
     services: list[Service] = []

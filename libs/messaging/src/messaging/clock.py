@@ -6,8 +6,14 @@ Leases, timeouts and log timestamps keep the real clock.
 """
 
 from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import utcnow
+
+# About 30 years either way: a timedelta and the dates it moves hold it (1e300 was a 500 OverflowError).
+MAX_OFFSET_SECONDS = 1e9
 
 
 class Clock:
@@ -19,3 +25,31 @@ class Clock:
 
     def set_offset(self, offset: timedelta) -> None:
         self.offset = offset
+
+
+class ClockOffset(BaseModel):
+    """The body of ``POST /admin/clock`` (deposit, routing, the archive's mover): a JSON number of seconds,
+    nothing else (not ``true``, not ``"5"``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    offset_seconds: Annotated[
+        float,
+        Field(
+            strict=True,
+            ge=-MAX_OFFSET_SECONDS,
+            le=MAX_OFFSET_SECONDS,
+            allow_inf_nan=False,
+            description="How far ahead of the system clock business time runs, in seconds",
+        ),
+    ]
+
+
+class ClockState(BaseModel):
+    """What ``/admin/clock`` answers."""
+
+    now: datetime
+    offset_seconds: float
+
+    @classmethod
+    def of(cls, clock: Clock) -> "ClockState":
+        return cls(now=clock.now(), offset_seconds=clock.offset.total_seconds())

@@ -12,7 +12,6 @@
 """
 
 import logging
-import math
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -21,8 +20,9 @@ import faust
 from aiohttp import web as aioweb
 from faust.web.base import BlueprintManager
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
 
-from messaging.clock import Clock
+from messaging.clock import Clock, ClockOffset, ClockState
 from messaging.ops import OPS_PATHS, ops_refusal
 from messaging.problems import MEDIA_TYPE, Problem, problem_body
 from messaging.unavailable import UNREACHABLE, unavailable_problem
@@ -116,32 +116,26 @@ def clock_page(
     (``{"offset_seconds": N}``) and call ``moved`` (a sweep now, not at the next tick). Tests and
     catch-up only; ``authorize`` raises the problem to answer a caller who may not (the administrator only)."""
 
-    def state() -> dict[str, Any]:
-        return {"now": clock.now().isoformat(), "offset_seconds": clock.offset.total_seconds()}
-
     @app.page("/admin/clock")
     class ClockControl(faust.web.View):
         async def get(self, request: faust.web.Request) -> faust.web.Response:
             await authorize(request)
-            return self.json(state())
+            return self.json(ClockState.of(clock).model_dump(mode="json"))
 
         async def post(self, request: faust.web.Request) -> faust.web.Response:
             await authorize(request)
             clock.set_offset(timedelta(seconds=await _offset_seconds(request)))
             moved()
-            return self.json(state())
+            return self.json(ClockState.of(clock).model_dump(mode="json"))
 
 
 async def _offset_seconds(request: faust.web.Request) -> float:
     try:
-        offset = float((await request.json())["offset_seconds"])
-        if not math.isfinite(offset) or abs(offset) > 1e9:  # ~30 years either way
-            raise ValueError(offset)
-    except (ValueError, TypeError, KeyError) as exc:
+        return ClockOffset.model_validate_json(await request.read()).offset_seconds
+    except ValidationError as exc:
         raise Problem(
             "requete_invalide",
             "Requête invalide",
             'Corps attendu : {"offset_seconds": <nombre de secondes, ±1e9 au plus>}.',
             422,
         ) from exc
-    return offset

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -41,25 +41,22 @@ def operations_router(readiness: Readiness, ops_token: str | None = None) -> API
             tags=["operations"], dependencies=[Depends(guard)], responses=problem_responses({401: ops.REFUSED})
         )
 
-    @router.get("/health/live", summary="The process is up")
+    health = {"application/json": {"schema": ops.HEALTH_SCHEMA}}
+
+    @router.get("/health/live", summary="The process is up", responses={200: {"content": health}})
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
     @router.get(
         "/health/ready",
         summary="Broker, database and consumers are usable",
-        responses={
-            503: {
-                "description": "Not ready (broker or database unreachable, a consumer out of its group): "
-                "the `checks` member says what is not usable"
-            }
-        },
+        responses={200: {"content": health}, 503: {"description": ops.NOT_READY, "content": health}},
     )
     async def ready() -> JSONResponse:
         body, status = readiness_answer(await within(readiness(), READY_WITHIN_SECONDS, None))
         return JSONResponse(body, status_code=status)
 
-    @router.get("/metrics", summary="Prometheus metrics")
+    @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

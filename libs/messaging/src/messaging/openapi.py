@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from messaging import ops
+from messaging.clock import ClockOffset, ClockState
 from messaging.problems import problem_responses
 
 JETON = "jeton"
@@ -59,9 +60,9 @@ def operations_paths(ops_token: str | None) -> dict[str, Any]:
             found["security"] = [{ops.SCHEME: []}]
         return found
 
-    status = {"type": "object", "properties": {"status": {"type": "string"}, "checks": {"type": "object"}}}
+    status = ops.HEALTH_SCHEMA
     ready = op("Broker, database and consumers are usable", "Ready", status)
-    ready["responses"]["503"] = {"description": "Not ready: the `checks` member says what is not usable"}
+    ready["responses"]["503"] = {"description": ops.NOT_READY, "content": {JSON: {"schema": status}}}
     metrics = op("Prometheus metrics", "Prometheus text format", {"type": "string"})
     metrics["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
     return {
@@ -82,16 +83,8 @@ ADMIN = {**AUTH, 403: "Réservé à l'administrateur de la plateforme (`acces_re
 
 def clock_paths() -> dict[str, Any]:
     """``/admin/clock`` as ``messaging.faust_web.clock_page`` serves it (``CLOCK_CONTROL`` only)."""
-    state = {
-        "type": "object",
-        "required": ["now", "offset_seconds"],
-        "properties": {"now": {"type": "string", "format": "date-time"}, "offset_seconds": {"type": "number"}},
-    }
-    offset = {
-        "type": "object",
-        "required": ["offset_seconds"],
-        "properties": {"offset_seconds": {"type": "number", "description": "How far ahead of the system clock"}},
-    }
+    state = ClockState.model_json_schema(mode="serialization")
+    offset = ClockOffset.model_json_schema()
     only = "Servi seulement avec `CLOCK_CONTROL=true` (essais, rattrapage) ; réservé à l'administrateur."
     return {
         "/admin/clock": {

@@ -13,6 +13,16 @@ OPS_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 SCHEME = "exploitation"
 SCHEME_DESCRIPTION = "Le jeton d'exploitation (`OPS_TOKEN`), exigé sur la santé et les métriques quand il est défini."
 REFUSED = "Jeton d'exploitation absent ou faux (`jeton_exploitation_invalide`)"
+NOT_READY = "Not ready: the `checks` member says what is not usable"
+# What /health/live and /health/ready answer (200 and 503 alike), and the media type of /metrics.
+HEALTH_SCHEMA = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string", "examples": ["ok", "unavailable"]},
+        "checks": {"type": "object", "description": "Each probe of readiness and whether it passed"},
+    },
+}
 
 
 def ops_refusal(authorization: str | None, ops_token: str | None) -> Problem | None:

@@ -77,6 +77,27 @@ def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, An
     }
 
 
+VALIDATION = (
+    "Paramètre ou corps invalide (`requete_invalide`, `champ_manquant`, `champ_inconnu`, `champ_invalide`, "
+    "`json_invalide` ; `errors` nomme chaque champ)"
+)
+_FASTAPI_VALIDATION_ERROR = "#/components/schemas/HTTPValidationError"
+
+
+def document_validation_errors(schema: dict[str, Any]) -> None:
+    """FastAPI documents a 422 of its own (``HTTPValidationError``, ``application/json``) on every operation
+    with parameters or a body; what ``install`` sends is a problem document: the OpenAPI ``schema`` says so."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get("422", {})
+            if answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref") == (
+                _FASTAPI_VALIDATION_ERROR
+            ):
+                operation["responses"]["422"] = problem_responses({422: VALIDATION})[422]
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+
+
 def field_problem(errors: list[FieldError], title: str, general_code: str) -> Problem:
     """One 422 problem for several field errors: their code when they share one, else ``general_code``."""
     codes = {e.code for e in errors}

@@ -56,7 +56,7 @@ def service_app(
     if settings.rate_limit_per_second > 0:  # added last: the outermost, a throttled request costs nothing
         buckets = TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst, settings.rate_limit_max_keys)
         app.add_middleware(RateLimit, buckets=buckets)
-    _document_limits(app, settings, body_limits or {})
+    _document_answers(app, settings, body_limits or {})
 
     async def readiness() -> dict[str, bool]:
         ctx: ServiceContext | None = getattr(app.state, "ctx", None)
@@ -66,14 +66,16 @@ def service_app(
     return app
 
 
-def _document_limits(app: FastAPI, settings: CommonSettings, body_limits: dict[str, int]) -> None:
-    """Every operation's OpenAPI ``responses`` list the 429 and, with a body, the 413 the middlewares answer."""
+def _document_answers(app: FastAPI, settings: CommonSettings, body_limits: dict[str, int]) -> None:
+    """Every operation's OpenAPI ``responses`` say what is sent: the 429 and, with a body, the 413 the
+    middlewares answer; a 422 as a problem document, not FastAPI's own validation error."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = build()
+        problems.document_validation_errors(schema)
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})

@@ -16,6 +16,12 @@ from contracts.money import Montant
 from messaging.problems import Problem
 from readmodel.search import SearchCriteria
 
+# A page is at most this far: the database skips (page - 1) × taille records, a 64-bit integer (page
+# 144115188075855873 of 500 was a 500 OverflowError), and nobody pages through fifty million pièces.
+MAX_PAGE = 100_000
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page demandée, à partir de 1")]
+PageSize = Annotated[int, Query(ge=1, le=500, description="Résultats par page")]
+
 
 class RoleFiltre(StrEnum):
     """The roles a search may filter on (the pièce's field: fournisseur, valideur, moe, moa, destinataire)."""

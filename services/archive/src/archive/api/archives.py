@@ -5,7 +5,7 @@ documents byte for byte as deposited."""
 from typing import Annotated, Any
 
 from bson.decimal128 import Decimal128
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from archive.api.models import (
     ArchivedDossier,
@@ -20,7 +20,7 @@ from messaging.problems import Problem, problem_responses
 from readmodel.access import Principal
 from readmodel.auth import AUTH, Caller
 from readmodel.search import SearchCriteria, search_page
-from readmodel.search_params import search_criteria
+from readmodel.search_params import PageNumber, PageSize, search_criteria
 from readmodel.views import document_info, file_response, history, item_fields
 from readmodel.visibility import as_seen_by, dossier_as_seen_by, hidden_pieces, notification_shown
 
@@ -54,8 +54,8 @@ async def search(
     request: Request,
     caller: Caller,
     criteria: Annotated[SearchCriteria, Depends(search_criteria)],
-    page: Annotated[int, Query(ge=1, description="Page demandée, à partir de 1")] = 1,
-    taille: Annotated[int, Query(ge=1, le=500, description="Résultats par page")] = 50,
+    page: PageNumber = 1,
+    taille: PageSize = 50,
 ) -> ArchiveSearchPage:
     found = await search_page(_ctx(request).store.pieces, caller, criteria, page, taille, extra=ARCHIVED, decode=_plain)
     items = [

@@ -31,7 +31,8 @@ async def sweep_now(
     request: Request,
     caller: Caller,
     au: Annotated[IsoDate | None, Query(description="Date de référence (défaut : aujourd'hui)")] = None,
-    limite: Annotated[int | None, Query(ge=1, description="Nombre maximal de dossiers traités")] = None,
+    # Bounded: the database's limit is a 64-bit integer (limite=99999999999999999999 was a 500 OverflowError).
+    limite: Annotated[int | None, Query(ge=1, le=1_000_000, description="Nombre maximal de dossiers traités")] = None,
 ) -> SweepAnswer:
     admin_only(caller)
     as_of = datetime.combine(au, time(0), tzinfo=UTC) if au else datetime.now(UTC)

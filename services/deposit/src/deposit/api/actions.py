@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
 from contracts import Siret, Statut
+from deposit.api.archived import PIECE_GONE
 from deposit.api.auth import Caller
 from deposit.api.idempotency import RETRY_AFTER_HEADERS, IdempotencyKey
 from deposit.api.uploads import multipart_form, read_field, upload_of
@@ -29,7 +30,7 @@ COMMON = {
 def _responses(extra_422: str) -> dict:
     responses = problem_responses({**COMMON, 422: f"{extra_422} ; `cle_idempotence_reutilisee`, `requete_invalide`"})
     responses[409]["headers"] = RETRY_AFTER_HEADERS
-    return responses
+    return {**responses, **PIECE_GONE}
 
 
 class _Body(BaseModel):

@@ -9,6 +9,7 @@ from deposit.api.auth import Caller, forbidden
 from deposit.api.directory_models import AuditEntry
 from deposit.bootstrap import DepositContext
 from messaging.problems import problem_responses
+from readmodel.search_params import PageNumber, PageSize
 
 router = APIRouter(tags=["annuaire"])
 
@@ -31,8 +32,8 @@ async def audit(
     request: Request,
     caller: Caller,
     structure: Annotated[str | None, Query(description="SIRET d'une structure")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    taille: Annotated[int, Query(ge=1, le=500)] = 100,
+    page: PageNumber = 1,
+    taille: PageSize = 100,
 ) -> list[AuditEntry]:
     if structure is not None:
         if not caller.manages(structure):

@@ -4,48 +4,38 @@ Mounted only with ``CLOCK_CONTROL=true``; the administrator alone may use it. Ro
 endpoint on its own port: moving both by the same offset makes a whole circuit happen "later".
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 
 from deposit.api.auth import Caller, forbidden
 from deposit.api.pieces import AUTH
 from deposit.bootstrap import DepositContext
+from messaging.clock import ClockOffset, ClockState
 from messaging.problems import problem_responses
 
 router = APIRouter(prefix="/admin/clock", tags=["admin"])
 ADMIN = problem_responses({**AUTH, 403: "Réservé à l'administrateur de la plateforme (`acces_refuse`)"})
 
 
-class ClockOffset(BaseModel):
-    offset_seconds: float = Field(description="How far ahead of the system clock business time runs")
-
-
-class ClockState(BaseModel):
-    now: datetime
-    offset_seconds: float
-
-
-def _clock_state(ctx: DepositContext) -> ClockState:
-    return ClockState(now=ctx.clock.now(), offset_seconds=ctx.clock.offset.total_seconds())
-
-
 @router.get("", summary="Business time now", responses=ADMIN)
 async def get_clock(request: Request, caller: Caller) -> ClockState:
     if not caller.admin:
         raise forbidden("Seul l'administrateur lit l'horloge.")
-    return _clock_state(request.app.state.ctx)
+    return ClockState.of(request.app.state.ctx.clock)
 
 
 @router.post(
     "",
     summary="Set the business clock's offset",
-    responses={**ADMIN, **problem_responses({422: "Corps invalide (`champ_manquant`, `champ_invalide`)"})},
+    responses={
+        **ADMIN,
+        **problem_responses({422: "Corps invalide (`champ_manquant`, `champ_inconnu`, `champ_invalide`)"}),
+    },
 )
 async def set_clock(request: Request, body: ClockOffset, caller: Caller) -> ClockState:
     if not caller.admin:
         raise forbidden("Seul l'administrateur déplace l'horloge.")
     ctx: DepositContext = request.app.state.ctx
     ctx.clock.set_offset(timedelta(seconds=body.offset_seconds))
-    return _clock_state(ctx)
+    return ClockState.of(ctx.clock)

@@ -3,7 +3,7 @@ requests, technical accounts, tokens, audit entries (docs/authority.md)."""
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from contracts import CompteType, Profil
 from contracts.email import EmailAddress
@@ -14,13 +14,16 @@ Nom = Field(min_length=1, max_length=200, examples=["Claire Martin"])
 
 
 class _Input(BaseModel):
+    """A request body: unknown members refused, and a boolean is JSON's ``true`` or ``false`` (``0``, ``"yes"``
+    are refused, as the document says: ``StrictBool``)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class HabilitationInput(_Input):
     profil: Profil
     service: str | None = Field(default=None, description="Limits the habilitation to one service of the structure")
-    gestionnaire: bool = Field(default=False, description="Manages the structure's users and parameters")
+    gestionnaire: StrictBool = Field(default=False, description="Manages the structure's users and parameters")
 
 
 class HabilitationView(BaseModel):
@@ -48,7 +51,7 @@ class MeView(UserView):
 
 class AccountUpdate(_Input):
     nom: str | None = Field(default=None, min_length=1, max_length=200, description="Its owner's (a person)")
-    active: bool | None = Field(
+    active: StrictBool | None = Field(
         default=None, description="The administrator's (a person), the structure's gestionnaires (technical)"
     )
 
@@ -112,7 +115,7 @@ class RequestInput(_Input):
 class Approval(_Input):
     profil: Profil | None = Field(default=None, description="Defaults to the profile requested")
     service: str | None = None
-    gestionnaire: bool = False
+    gestionnaire: StrictBool = False
 
 
 class RedeemedView(BaseModel):

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request
 
+from deposit.api.archived import DOSSIER_GONE
 from deposit.api.auth import Caller
 from deposit.api.models import DossierView
 from deposit.api.views import dossier_view
@@ -14,12 +15,15 @@ from readmodel.visibility import dossier_as_seen_by
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 
-NOT_FOUND = problem_responses(
-    {
-        401: "Jeton absent ou invalide (`authentification_requise`, `jeton_invalide`)",
-        404: "Dossier inconnu ou non visible (`dossier_inconnu`)",
-    }
-)
+NOT_FOUND = {
+    **problem_responses(
+        {
+            401: "Jeton absent ou invalide (`authentification_requise`, `jeton_invalide`)",
+            404: "Dossier inconnu ou non visible (`dossier_inconnu`)",
+        }
+    ),
+    **DOSSIER_GONE,
+}
 
 
 async def visible_dossier(ctx: DepositContext, caller: Principal, dossier_id: str) -> tuple[dict, list[dict]]:

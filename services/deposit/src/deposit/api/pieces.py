@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from deposit.api.archived import PIECE_GONE
 from deposit.api.auth import Caller
 from deposit.api.idempotency import RETRY_AFTER_ON_409, IdempotencyKey
 from deposit.api.models import DepositAccepted, HistoryItem, PieceInput, PieceView
@@ -20,7 +21,7 @@ from readmodel.visibility import as_seen_by
 router = APIRouter(prefix="/v1/pieces", tags=["pièces"])
 
 AUTH = {401: "Jeton absent ou invalide (`authentification_requise`, `jeton_invalide`)"}
-NOT_FOUND = problem_responses({**AUTH, 404: "Pièce inconnue ou non visible (`piece_inconnue`)"})
+NOT_FOUND = {**problem_responses({**AUTH, 404: "Pièce inconnue ou non visible (`piece_inconnue`)"}), **PIECE_GONE}
 
 _PIECE_SCHEMA = PieceInput.model_json_schema(ref_template="#/components/schemas/{model}")
 _DEPOSIT_BODY = {
@@ -112,7 +113,8 @@ def context(request: Request) -> DepositContext:
             404: "Pièce précédente inconnue ou non visible (`piece_precedente_inconnue`)",
             409: "Numéro déjà utilisé par ce fournisseur (`numero_deja_utilise`) ; pièce précédente déjà suivie "
             "(`piece_precedente_deja_suivie`), pas au statut attendu (`piece_precedente_indisponible`) ; procédure "
-            "tacite pas encore ouverte (`delai_non_echu`) ; la même requête, avec la même `Idempotency-Key`, est "
+            "tacite pas encore ouverte (`delai_non_echu`) ; pièce précédente archivée (`piece_precedente_archivee`, "
+            "avec `archive_url`) ; la même requête, avec la même `Idempotency-Key`, est "
             "encore en cours : la renvoyer après `Retry-After` secondes (`requete_en_cours`)",
             413: "Document ou pièce jointe trop volumineux (`document_trop_volumineux`, `piece_jointe_trop_volumineuse`) ; "
             "fichiers au-delà de MAX_DEPOSIT_BYTES au total (`depot_trop_volumineux`)",
@@ -200,9 +202,12 @@ async def get_document(request: Request, piece_id: str, caller: Caller) -> Respo
 @router.get(
     "/{piece_id}/pieces-jointes/{index}",
     summary="Télécharger une pièce jointe",
-    responses=problem_responses(
-        {**AUTH, 404: "Pièce ou pièce jointe inconnue (`piece_inconnue`, `piece_jointe_inconnue`)"}
-    ),
+    responses={
+        **problem_responses(
+            {**AUTH, 404: "Pièce ou pièce jointe inconnue (`piece_inconnue`, `piece_jointe_inconnue`)"}
+        ),
+        **PIECE_GONE,
+    },
 )
 async def get_attachment(request: Request, piece_id: str, index: int, caller: Caller) -> Response:
     attachments = (await _record(request, piece_id, caller))["document"].get("attachments", [])

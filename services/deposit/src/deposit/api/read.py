@@ -20,6 +20,7 @@ from contracts import Siret, utcnow
 from contracts.dates import IsoDate
 from contracts.files import safe_filename
 from deposit.adapters.queries import ReadQueries
+from deposit.api.archived import DOSSIER_GONE
 from deposit.api.auth import Caller
 from deposit.api.dossiers import visible_dossier
 from deposit.api.read_models import (
@@ -41,7 +42,7 @@ from deposit.domain.exports import dashboard_counts, to_csv, to_xml
 from messaging.problems import problem_responses
 from readmodel.downloads import download_headers
 from readmodel.search import PARIS, SearchCriteria
-from readmodel.search_params import check_interval, search_criteria
+from readmodel.search_params import PageNumber, PageSize, check_interval, search_criteria
 from readmodel.views import item_fields
 
 router = APIRouter(prefix="/v1", tags=["consultation"])
@@ -153,8 +154,8 @@ SEARCH_DESCRIPTION = (
 
 
 async def _paging(
-    page: Annotated[int, Query(ge=1, description="Page demandée, à partir de 1")] = 1,
-    taille: Annotated[int, Query(ge=1, le=500, description="Résultats par page")] = 50,
+    page: PageNumber = 1,
+    taille: PageSize = 50,
     format_: FormatQuery = "json",
 ) -> tuple[int, int, str]:
     """The page, its size and the format of a search. A dependency declared after the criteria only so that
@@ -328,6 +329,7 @@ def _build_zip(files: list[tuple[str, datetime, bytes]], summary: dict[str, Any]
     "`GET /v1/pieces/{id}` la montre, avec son historique.",
     responses={
         **problem_responses({**AUTH, 404: "Dossier inconnu ou non visible (`dossier_inconnu`)"}),
+        **DOSSIER_GONE,
         200: {
             "description": "Le zip du dossier",
             "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
