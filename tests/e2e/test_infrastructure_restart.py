@@ -32,11 +32,7 @@ MAILS_PER_PIECE = 3  # at the MOE: the MOE (action), the MOA and the fournisseur
 @pytest_asyncio.fixture
 async def stage(directory):
     """Structures created for this test: routing must learn them again after the broker forgot them."""
-    fournisseur = await directory.structure("Entreprise Panne")
-    moe = await directory.structure("Cabinet Panne")
-    moa = await directory.structure("Commune Panne", public=True, presence_moa="AVEC_MOA")
-    agent = await directory.user((fournisseur["siret"], "MODIFICATION"), name="Agent Panne")
-    return {"fournisseur": fournisseur, "moe": moe, "moa": moa, "agent": agent}
+    return await directory.stage("Panne")
 
 
 def local(infrastructure):

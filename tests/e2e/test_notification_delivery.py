@@ -21,11 +21,7 @@ from tests.support.services import http
 @pytest_asyncio.fixture
 async def stage(directory):
     """A fournisseur with its agent; a MOE and a MOA without users, mailed at their contact address."""
-    fournisseur = await directory.structure("Entreprise Courriel")
-    moe = await directory.structure("Cabinet Courriel")
-    moa = await directory.structure("Commune Courriel", public=True, presence_moa="AVEC_MOA")
-    agent = await directory.user((fournisseur["siret"], "MODIFICATION"), name="Agent Courriel")
-    return {"fournisseur": fournisseur, "moe": moe, "moa": moa, "agent": agent}
+    return await directory.stage("Courriel")
 
 
 def catcher(infrastructure) -> InProcessCatcher:
