@@ -125,16 +125,17 @@ async def test_kill_9_of_the_mover_after_each_step_moves_every_dossier_exactly_o
     await reader.aclose()
 
     # Announced under one event id per move, removed once per dossier, whatever was re-sent.
-    removed = await recorder.wait_for(
-        topics.DOSSIERS_REMOVED, lambda r: r.event and r.event.data.dossier_id in dossiers, DOSSIERS
-    )
+    def dossier_of(record) -> str:
+        return record.event.data.dossier_id
+
+    removed = await recorder.wait_for_each(topics.DOSSIERS_REMOVED, dossier_of, dossiers)
     removals = defaultdict(set)
     for record in removed:
         assert isinstance(record.event.data, DossierRemoved)
-        removals[record.event.data.dossier_id].add(record.event.id)
+        removals[dossier_of(record)].add(record.event.id)
     assert {d: len(ids) for d, ids in removals.items()} == dict.fromkeys(dossiers, 1)
     announced = defaultdict(set)
-    for record in recorder.on(topics.DOSSIERS_ARCHIVED):
-        if record.event and isinstance(record.event.data, DossierArchived) and record.event.data.dossier_id in dossiers:
-            announced[record.event.data.dossier_id].add(record.event.id)
+    for record in await recorder.wait_for_each(topics.DOSSIERS_ARCHIVED, dossier_of, dossiers):
+        assert isinstance(record.event.data, DossierArchived)
+        announced[dossier_of(record)].add(record.event.id)
     assert {d: len(ids) for d, ids in announced.items()} == dict.fromkeys(dossiers, 1)

@@ -107,7 +107,7 @@ async def wait_for_mail(catcher: MailCatcher, predicate, count: int = 1, timeout
         await asyncio.sleep(0.2)
 
 
-async def nothing_left_to_send(infrastructure, query: dict, timeout: float = 60) -> None:
+async def nothing_left_to_send(infrastructure, query: dict, timeout: float = 120) -> None:
     """Until notification's mail queue holds no mail matching ``query``: each was sent, none is leased or
     waiting, so none can still arrive (twice or at all). The barrier after which counting mails is final."""
     client = AsyncMongoClient(infrastructure.mongodb_uri)

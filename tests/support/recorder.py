@@ -84,3 +84,23 @@ class TopicRecorder:
                     f"waited {timeout:.0f} s on {topic} for {count} record(s) matching {what.strip()}: {len(found)} came"
                 )
             await asyncio.sleep(0.1)
+
+    async def wait_for_each(
+        self, topic: str, key, keys, predicate=lambda r: True, timeout: float = 30.0
+    ) -> list[Record]:
+        """The records of ``topic`` matching ``predicate`` whose ``key(record)`` is one of ``keys``, once each
+        of ``keys`` has at least one; fails after ``timeout`` naming those still missing."""
+        wanted = set(keys)
+
+        def ours(record: Record) -> bool:
+            return record.event is not None and predicate(record) and key(record) in wanted
+
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [r for r in self.on(topic) if ours(r)]
+            missing = wanted - {key(r) for r in found}
+            if not missing:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout:.0f} s on {topic}: nothing came for {sorted(missing)}")
+            await asyncio.sleep(0.1)

@@ -74,8 +74,6 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "SMTP_STARTTLS": "false",
         # Retries come back within 4 s once the SMTP server is up again, and survive a 30 s outage.
         "SMTP_RETRY_MAX_SECONDS": "4",
-        # A mail leased by a killed sender (3 × the SMTP timeout) goes again 15 s later.
-        "SMTP_TIMEOUT_SECONDS": "5",
         "SMTP_MAX_ATTEMPTS": "30",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{TEST_PORTS['DEPOSIT_HTTP_PORT']}",
         "OUTBOX_LEASE_SECONDS": "3",
