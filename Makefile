@@ -44,9 +44,12 @@ seed: install
 demo: install
 	@$(VENV_PY) -m deposit.demo
 
+# Two pytest-xdist workers, each with a stack of its own (ports + 300 for the second); a test file stays on
+# one worker. TEST_WORKERS=0 runs the suite in this one process.
+TEST_WORKERS ?= 2
 test: install
 	@$(STACK) install infra
-	@$(VENV_PY) -m pytest
+	@$(VENV_PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 lint: install
 	@$(CURDIR)/.venv/bin/ruff check libs services tests deploy

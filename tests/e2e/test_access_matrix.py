@@ -17,9 +17,8 @@ import httpx
 import pytest_asyncio
 
 from tests.support import data
-from tests.support.archive import STALE_DAYS, Archive, backdated
+from tests.support.archive import archived_a4
 from tests.support.circuit import deposited, wait_status
-from tests.support.clock import BusinessClock
 
 OK, UNAUTHENTICATED, FORBIDDEN, HIDDEN = "ok", "401", "403", "404"
 HIDING_CODES = {"piece_inconnue", "dossier_inconnu", "utilisateur_inconnu"}
@@ -261,18 +260,9 @@ async def world(system, directory) -> World:
     piece = await wait_status(moe_agent, a4, "MISE_A_DISPOSITION_MOE")
 
     # An archived dossier of the same parties: built three years back, swept now.
-    clock, archive = BusinessClock(system), Archive(system)
-    try:
-        await clock.set(-STALE_DAYS)
-        old = await deposited(
-            partie, "A4", date_piece=backdated(), attachments=[("vieux.pdf", data.PDF, "application/pdf")], **a4_fields
-        )
-        old_dossier = (await wait_status(moe_agent, old, "MISE_A_DISPOSITION_MOE"))["dossier_id"]
-        await clock.set(0)
-        await archive.wait([old_dossier], lambda a: a["phase"] == "archived", "archived", timeout=90, sweep=True)
-    finally:
-        await clock.close()
-        await archive.close()
+    old, old_dossier = await archived_a4(
+        system, partie, moe_agent, [("vieux.pdf", data.PDF, "application/pdf")], **a4_fields
+    )
 
     world = World(
         fournisseur=f["siret"],

@@ -22,9 +22,8 @@ import pytest_asyncio
 
 from messaging.openapi import documented_operations
 from tests.support import data, fuzz
-from tests.support.archive import STALE_DAYS, Archive, backdated
+from tests.support.archive import archived_a4
 from tests.support.circuit import deposited, wait_status
-from tests.support.clock import BusinessClock
 from tests.support.fuzz import Operation, Target
 from tests.support.services import http
 
@@ -62,16 +61,7 @@ async def world(system, directory) -> World:
     piece = await deposited(user, "A4", attachments=attachments, **parties)
     dossier = (await wait_status(user, piece, "MISE_A_DISPOSITION_MOE"))["dossier_id"]
     # The same, built three years back and swept now: the archive's reads answer 200, deposit's 410.
-    clock, archive = BusinessClock(system), Archive(system)
-    try:
-        await clock.set(-STALE_DAYS)
-        old = await deposited(user, "A4", date_piece=backdated(), attachments=attachments, **parties)
-        old_dossier = (await wait_status(user, old, "MISE_A_DISPOSITION_MOE"))["dossier_id"]
-        await clock.set(0)
-        await archive.wait([old_dossier], lambda a: a["phase"] == "archived", "archived", timeout=90, sweep=True)
-    finally:
-        await clock.close()
-        await archive.close()
+    old, old_dossier = await archived_a4(system, user, user, attachments, **parties)
     return World(
         user.token,
         user.email,

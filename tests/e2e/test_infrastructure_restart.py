@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import pytest_asyncio
-from pymongo import AsyncMongoClient
 
 from tests.support import data
-from tests.support.mail import wait_for_mail
+from tests.support.mail import nothing_left_to_send, wait_for_mail
 
 pytestmark = pytest.mark.infrastructure_restart
 
@@ -32,11 +31,7 @@ MAILS_PER_PIECE = 3  # at the MOE: the MOE (action), the MOA and the fournisseur
 @pytest_asyncio.fixture
 async def stage(directory):
     """Structures created for this test: routing must learn them again after the broker forgot them."""
-    fournisseur = await directory.structure("Entreprise Panne")
-    moe = await directory.structure("Cabinet Panne")
-    moa = await directory.structure("Commune Panne", public=True, presence_moa="AVEC_MOA")
-    agent = await directory.user((fournisseur["siret"], "MODIFICATION"), name="Agent Panne")
-    return {"fournisseur": fournisseur, "moe": moe, "moa": moa, "agent": agent}
+    return await directory.stage("Panne")
 
 
 def local(infrastructure):
@@ -135,27 +130,17 @@ async def wait_until_deposited(depositor: Depositor, count: int, timeout: float 
 
 
 async def wait_all_at_the_moe(stage, piece_ids: list[str], timeout: float) -> dict[str, dict]:
-    """Every pièce as its depositor reads it, once all of them reached the MOE (or the time is up)."""
-    client, reached, deadline = stage["agent"].client, {}, time.monotonic() + timeout
-    while len(reached) < len(piece_ids) and time.monotonic() < deadline:
-        for piece_id in [p for p in piece_ids if p not in reached]:
-            piece = (await client.get(f"/v1/pieces/{piece_id}")).json()
-            if piece.get("statut") == "MISE_A_DISPOSITION_MOE":
-                reached[piece_id] = piece
+    """Every pièce as its depositor reads it, once the search counts all of them at the MOE (or the time is
+    up: then those that reached it)."""
+    client, deadline = stage["agent"].client, time.monotonic() + timeout
+    criteria = {"statut": "MISE_A_DISPOSITION_MOE", "structure": stage["fournisseur"]["siret"], "taille": 1}
+    while time.monotonic() < deadline:
+        found = (await client.get("/v1/pieces", params=criteria)).json()
+        if found["total"] >= len(piece_ids):
+            break
         await asyncio.sleep(0.5)
-    return reached
-
-
-async def nothing_left_to_send(infrastructure, dossiers: set[str], timeout: float = 60) -> None:
-    """Until notification's queue holds no mail of these dossiers (each sent, none leased or waiting)."""
-    client = AsyncMongoClient(infrastructure.mongodb_uri)
-    try:
-        deadline = time.monotonic() + timeout
-        while left := await client.notification.mail_queue.count_documents({"dossier_id": {"$in": sorted(dossiers)}}):
-            assert time.monotonic() < deadline, f"{left} mails still queued after {timeout} s"
-            await asyncio.sleep(0.2)
-    finally:
-        await client.close()
+    pieces = [(await client.get(f"/v1/pieces/{piece_id}")).json() for piece_id in piece_ids]
+    return {p["piece_id"]: p for p in pieces if p.get("statut") == "MISE_A_DISPOSITION_MOE"}
 
 
 async def assert_every_mail_once(infrastructure, stage, depositor: Depositor) -> None:
@@ -166,7 +151,7 @@ async def assert_every_mail_once(infrastructure, stage, depositor: Depositor) ->
 
     expected = PIECES * MAILS_PER_PIECE
     await wait_for_mail(infrastructure.mail, lambda m: ours(m) is not None, count=expected, timeout=120)
-    await nothing_left_to_send(infrastructure, depositor.dossiers)  # a mail going twice would have gone now
+    await nothing_left_to_send(infrastructure, {"dossier_id": {"$in": sorted(depositor.dossiers)}})  # or twice
     per_recipient = Counter((ours(m), m.to[0].lower()) for m in infrastructure.mail.messages() if ours(m))
     recipients = {stage["moe"]["email_contact"], stage["moa"]["email_contact"], stage["agent"].email}
     assert len(per_recipient) == expected, f"{expected - len(per_recipient)} mails never arrived"

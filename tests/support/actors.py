@@ -50,6 +50,14 @@ class Directory:
         assert response.status_code == 200, response.text
         return body
 
+    async def stage(self, label: str) -> dict:
+        """A fournisseur with an agent, a MOE and a MOA (public, AVEC_MOA) without users, all named ``label``."""
+        fournisseur = await self.structure(f"Entreprise {label}")
+        moe = await self.structure(f"Cabinet {label}")
+        moa = await self.structure(f"Commune {label}", public=True, presence_moa="AVEC_MOA")
+        agent = await self.user((fournisseur["siret"], "MODIFICATION"), name=f"Agent {label}")
+        return {"fournisseur": fournisseur, "moe": moe, "moa": moa, "agent": agent}
+
     async def user(
         self,
         *habilitations: tuple[str, str] | tuple[str, str, str | None],

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import httpx
 
 from tests.support.circuit import Cast, deposited, wait_status
+from tests.support.clock import BusinessClock
 
 STALE_DAYS = 3 * 365 + 30  # comfortably more than two calendar years ago
 
@@ -69,3 +70,19 @@ async def stale_a4(cast: Cast, days: float = STALE_DAYS, attachments: tuple = ()
     )
     body = await wait_status(agent, piece_id, "MISE_A_DISPOSITION_MOE")
     return piece_id, body["dossier_id"]
+
+
+async def archived_a4(system, actor, reader, attachments: list, **fields) -> tuple[str, str]:
+    """An A4 ``actor`` deposits three years back (the business clock moved there), which ``reader`` sees at
+    the MOE; then the clock comes back and the archive sweeps until its dossier is archived: (pièce, dossier)."""
+    clock, archive = BusinessClock(system), Archive(system)
+    try:
+        await clock.set(-STALE_DAYS)
+        piece_id = await deposited(actor, "A4", date_piece=backdated(), attachments=attachments, **fields)
+        dossier_id = (await wait_status(reader, piece_id, "MISE_A_DISPOSITION_MOE"))["dossier_id"]
+        await clock.set(0)
+        await archive.wait([dossier_id], lambda a: a["phase"] == "archived", "archived", timeout=90, sweep=True)
+    finally:
+        await clock.close()
+        await archive.close()
+    return piece_id, dossier_id

@@ -22,7 +22,10 @@ from tests.support.mail import HttpCatcher, InProcessCatcher, MailCatcher
 
 REPO = Path(__file__).resolve().parents[2]
 # TEST_PORT_OFFSET lets two test sessions run side by side on one machine (ports + offset, own run dir).
-_OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
+# Under pytest-xdist (`make test` runs two workers) each worker is such a session, with a stack of its own:
+# worker n adds n × 300.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0")) + 300 * int(_WORKER.removeprefix("gw") or 0)
 TEST_RUN_DIR = REPO / ".run" / ("test" if not _OFFSET else f"test-{_OFFSET}")
 TEST_PORTS = {
     name: port + _OFFSET

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from pymongo import AsyncMongoClient
 
 from deposit.mailbox import Mail, Mailbox
 
@@ -104,3 +105,16 @@ async def wait_for_mail(catcher: MailCatcher, predicate, count: int = 1, timeout
         if len(found) >= count or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.2)
+
+
+async def nothing_left_to_send(infrastructure, query: dict, timeout: float = 120) -> None:
+    """Until notification's mail queue holds no mail matching ``query``: each was sent, none is leased or
+    waiting, so none can still arrive (twice or at all). The barrier after which counting mails is final."""
+    client = AsyncMongoClient(infrastructure.mongodb_uri)
+    try:
+        deadline = time.monotonic() + timeout
+        while left := await client.notification.mail_queue.count_documents(query):
+            assert time.monotonic() < deadline, f"{left} mails still queued after {timeout} s"
+            await asyncio.sleep(0.2)
+    finally:
+        await client.close()

@@ -44,6 +44,8 @@ class TopicRecorder:
             group_id=group_id,
             auto_offset_reset="earliest",
             enable_auto_commit=True,
+            session_timeout_ms=4000,  # Tansu makes a join wait half of it
+            heartbeat_interval_ms=1000,
         )
         self._topics = topics
         self._task: asyncio.Task | None = None
@@ -81,4 +83,24 @@ class TopicRecorder:
                 raise AssertionError(
                     f"waited {timeout:.0f} s on {topic} for {count} record(s) matching {what.strip()}: {len(found)} came"
                 )
+            await asyncio.sleep(0.1)
+
+    async def wait_for_each(
+        self, topic: str, key, keys, predicate=lambda r: True, timeout: float = 30.0
+    ) -> list[Record]:
+        """The records of ``topic`` matching ``predicate`` whose ``key(record)`` is one of ``keys``, once each
+        of ``keys`` has at least one; fails after ``timeout`` naming those still missing."""
+        wanted = set(keys)
+
+        def ours(record: Record) -> bool:
+            return record.event is not None and predicate(record) and key(record) in wanted
+
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [r for r in self.on(topic) if ours(r)]
+            missing = wanted - {key(r) for r in found}
+            if not missing:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout:.0f} s on {topic}: nothing came for {sorted(missing)}")
             await asyncio.sleep(0.1)

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from pymongo.errors import ConnectionFailure
 
 from contracts import ContractError, Envelope, parse_event, topics
+from messaging.kafka import group_timeouts
 from messaging.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -106,13 +107,14 @@ class EventConsumer:
         name: str,
         bootstrap_servers: str,
         group_id: str,
-        instance_id: str,
+        group_instance_id: str | None,
         topics_: list[str],
         registry: Mapping[type[BaseModel], Handler],
         producer: AIOKafkaProducer,
         max_attempts: int = 5,
         max_records: int = 500,
         fetch_max_wait_ms: int = 100,
+        session_timeout_seconds: float = 10.0,
     ):
         self.name = name
         self.registry = dict(registry)
@@ -125,10 +127,9 @@ class EventConsumer:
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=group_id,
-            group_instance_id=f"{instance_id}-{group_id}",
+            group_instance_id=group_instance_id,
             client_id=name,
-            session_timeout_ms=10000,
-            heartbeat_interval_ms=3000,
+            **group_timeouts(session_timeout_seconds),
             fetch_max_wait_ms=fetch_max_wait_ms,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

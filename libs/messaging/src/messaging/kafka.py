@@ -11,6 +11,12 @@ from contracts import topics
 log = logging.getLogger(__name__)
 
 
+def group_timeouts(session_timeout_seconds: float) -> dict[str, int]:
+    """aiokafka's settings for a consumer group member: its session, and a heartbeat every third of it."""
+    session_ms = int(session_timeout_seconds * 1000)
+    return {"session_timeout_ms": session_ms, "heartbeat_interval_ms": session_ms // 3}
+
+
 def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
     # acks=all: an event counts as published only once the broker has it. No idempotent producer:
     # the local broker refuses InitProducerId; consumers deduplicate on the event id instead.

@@ -31,7 +31,7 @@ from pymongo.errors import BulkWriteError, OperationFailure
 
 from contracts import Envelope, spec_of, topics, utcnow
 from messaging.lease import Lease
-from messaging.tasks import cancel_and_wait
+from messaging.tasks import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,9 @@ class Outbox:
         return {doc["event_id"] async for doc in pending} | {doc["event_id"] async for doc in recent}
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
+    task_name = "outbox-relay"
+
     def __init__(
         self,
         outbox: Outbox,
@@ -117,17 +119,6 @@ class OutboxRelay:
         self._checked_ids: dict[str, uuid.UUID | None] = {}  # topic → the id whose losses were checked
         self._highest: dict[tuple[str, int], tuple[str | None, int]] = {}  # (topic, partition) → (id, offset)
         self._truncated: list[dict[str, Any]] = []  # queries of the kept events a partition lost
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
 
     async def _run(self) -> None:
         while True:

@@ -46,10 +46,11 @@ class Runtime:
             name=self.name,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             group_id=self.name,
-            instance_id=self.settings.instance_id,
+            group_instance_id=self.settings.group_instance_id(self.name),
             topics_=topics_,
             registry=registry,
             producer=self.producer,
+            session_timeout_seconds=self.settings.kafka_session_timeout_seconds,
         )
         self.consumers.append(consumer)
         self.broker.on_topic_lost(consumer.topic_lost)

@@ -16,10 +16,16 @@ class CommonSettings(BaseSettings):
     # min.insync.replicas of the topics the services create (production: 2 with 3 replicas and acks=all).
     topic_min_insync_replicas: int = 1
     log_level: str = "INFO"
+    # How long a consumer that stopped heartbeating (a killed process) keeps its partitions before its group
+    # moves them; heartbeats go every third of it. On the local broker (Tansu) every group join also waits
+    # half of it, so the test suite sets it low.
+    kafka_session_timeout_seconds: float = Field(default=10.0, ge=1.0, le=300.0)
     # Static consumer-group membership (KIP-345): a restarted process takes its predecessor's place
-    # at once instead of the group waiting for the dead member. Must be unique per replica (the pod
-    # name in Kubernetes, which is the hostname).
+    # at once instead of the group waiting for the dead member. INSTANCE_ID must be unique per replica (the
+    # pod name in Kubernetes, which is the hostname). Off, members are dynamic (Kafka's default): the local
+    # broker (Tansu) makes a static member's every join wait 6 s, a dynamic one's half the session.
     instance_id: str = socket.gethostname()
+    kafka_static_membership: bool = True
     # Exposes POST /admin/clock to move the business clock forward (tests, catch-up). Never in production.
     clock_control: bool = False
     # The shared secret of the service-to-service endpoints (/internal/v1/...), through which the archive
@@ -40,3 +46,7 @@ class CommonSettings(BaseSettings):
     rate_limit_max_keys: int = 10_000
     # The largest request body an endpoint accepts unless its route says otherwise (deposits, attachments).
     max_request_bytes: int = 1024 * 1024
+
+    def group_instance_id(self, group: str) -> str | None:
+        """This replica's static identity in ``group``, or None when membership is dynamic."""
+        return f"{self.instance_id}-{group}" if self.kafka_static_membership else None

@@ -18,6 +18,27 @@ async def cancel_and_wait(task: asyncio.Task | None) -> None:
         pass
 
 
+class BackgroundLoop:
+    """A component that runs one named background task between ``start()`` and ``stop()``: its ``_run``."""
+
+    task_name = "background"
+
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self.task_name)
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._task)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+
 async def within(awaitable: Awaitable[T], seconds: float, default: T) -> T:
     """``awaitable``'s result, or ``default`` if it takes longer than ``seconds`` or fails.
 

@@ -34,9 +34,9 @@ app = faust.App(
     store="memory://",
     # Static membership and a short session, as routing: a restarted mover takes its predecessor's place
     # in faust's group at once instead of waiting for the dead member to time out.
-    consumer_group_instance_id=f"{settings.instance_id}-archive-mover",
-    broker_session_timeout=10.0,
-    broker_heartbeat_interval=3.0,
+    consumer_group_instance_id=settings.group_instance_id("archive-mover"),
+    broker_session_timeout=settings.kafka_session_timeout_seconds,
+    broker_heartbeat_interval=settings.kafka_session_timeout_seconds / 3,
     topic_partitions=settings.topic_partitions,
     topic_replication_factor=settings.topic_replication_factor,
     web_port=settings.archive_mover_port,

@@ -27,7 +27,7 @@ from deposit.bootstrap import SOURCE, DepositContext
 from deposit.usecases.publish_directory import publish_directory, publish_structures
 from messaging.lease import Lease
 from messaging.mongo import in_transaction
-from messaging.tasks import cancel_and_wait
+from messaging.tasks import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +35,15 @@ REDRIVEN = Counter("reconciler_redriven_total", "Work sent again because its nex
 BATCH = 500
 
 
-class Reconciler:
+class Reconciler(BackgroundLoop):
+    task_name = "reconciler"
+
     def __init__(self, ctx: DepositContext):
         self.ctx = ctx
         settings = ctx.settings
         self.lease = Lease(ctx.outbox.lease, "reconciler", settings.outbox_lease_seconds)
         self.interval = settings.reconcile_interval_seconds
         self.after = timedelta(seconds=settings.reconcile_after_seconds)
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="reconciler")
-
-    async def stop(self) -> None:
-        await cancel_and_wait(self._task)
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
 
     async def _run(self) -> None:
         while True:

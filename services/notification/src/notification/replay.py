@@ -18,6 +18,7 @@ import logging
 from aiokafka import AIOKafkaConsumer
 
 from contracts import ContractError, parse_event, topics
+from messaging.kafka import group_timeouts
 from messaging.logs import configure
 from notification.bootstrap import NotificationContext, open_context
 from notification.handlers.registry import handlers
@@ -39,6 +40,7 @@ async def replay(settings: NotificationSettings, dry_run: bool = False) -> dict[
         group_id=GROUP,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **group_timeouts(settings.kafka_session_timeout_seconds),
     )
     await consumer.start()
     try:

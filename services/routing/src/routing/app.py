@@ -71,10 +71,10 @@ from routing.settings import RoutingSettings
 
 SOURCE = "/travaux/routing"
 DEADLINE_IDS = uuid.UUID("5b0c1c4e-5d1f-4c55-9a59-4c1f4f3b7a10")  # namespace of deadline event ids
-LEASE = timedelta(seconds=60)
 log = logging.getLogger(__name__)
 settings = RoutingSettings()
 clock = Clock()
+LEASE = timedelta(seconds=settings.deadline_lease_seconds)
 
 DECISIONS = Counter("routing_decisions_total", "Routing decisions", ["cadre", "outcome"])
 ROUTING_ERRORS = Counter("routing_errors_total", "Routing errors by reason", ["code"])
@@ -91,9 +91,9 @@ app = faust.App(
     topic_replication_factor=settings.topic_replication_factor,
     consumer_auto_offset_reset="earliest",
     producer_acks=-1,
-    broker_session_timeout=10.0,
-    broker_heartbeat_interval=3.0,
-    consumer_group_instance_id=f"{settings.instance_id}-routing",
+    broker_session_timeout=settings.kafka_session_timeout_seconds,
+    broker_heartbeat_interval=settings.kafka_session_timeout_seconds / 3,
+    consumer_group_instance_id=settings.group_instance_id("routing"),
     web_port=settings.routing_http_port,
     web_bind=settings.http_host,
     web_host=settings.http_host,

@@ -17,3 +17,8 @@ class RoutingSettings(CommonSettings):
     deadline_sweep_seconds: float = Field(default=10.0, gt=0, description="How often due deadlines are published")
     deadline_sweep_batch: int = Field(default=2000, gt=0, description="Dossiers handled per sweep, at most")
     deadline_sweep_concurrency: int = Field(default=8, gt=0, description="Dossiers published at once in a sweep")
+    deadline_lease_seconds: float = Field(
+        default=60.0,
+        ge=1.0,
+        description="How long a sweeper holds a dossier it publishes: a killed sweeper's dossiers wait this long",
+    )

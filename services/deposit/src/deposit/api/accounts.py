@@ -11,6 +11,7 @@
 from fastapi import APIRouter, Request, Response
 
 from deposit.api.auth import Caller
+from deposit.api.context import context
 from deposit.api.directory_models import (
     AccountUpdate,
     CodeRequest,
@@ -26,7 +27,6 @@ from deposit.api.directory_models import (
     rattachement_view,
     user_view,
 )
-from deposit.bootstrap import DepositContext
 from deposit.domain import authority
 from deposit.usecases import accounts, rattachements
 from messaging.problems import problem_responses
@@ -49,10 +49,6 @@ CODE_SENT = (
 )
 
 
-def _ctx(request: Request) -> DepositContext:
-    return request.app.state.ctx
-
-
 @router.post(
     "/v1/comptes/code",
     status_code=202,
@@ -65,7 +61,7 @@ def _ctx(request: Request) -> DepositContext:
     responses=problem_responses({422: "Adresse invalide (`champ_invalide`, `requete_invalide`)"}),
 )
 async def request_code(request: Request, body: CodeRequest) -> CodeRequested:
-    await accounts.request_code(_ctx(request), body.email, body.nom)
+    await accounts.request_code(context(request), body.email, body.nom)
     return CodeRequested(detail=CODE_SENT)
 
 
@@ -84,7 +80,7 @@ async def request_code(request: Request, body: CodeRequest) -> CodeRequested:
     ),
 )
 async def redeem(request: Request, body: Redemption) -> RedeemedView:
-    done = await accounts.redeem(_ctx(request), body.code, body.libelle)
+    done = await accounts.redeem(context(request), body.code, body.libelle)
     token = done["token"]
     return RedeemedView(
         email=done["account"].id,
@@ -103,7 +99,7 @@ async def redeem(request: Request, body: Redemption) -> RedeemedView:
     responses=problem_responses(AUTH),
 )
 async def me(request: Request, caller: Caller) -> MeView:
-    account = await _ctx(request).directory.account(caller.email)
+    account = await context(request).directory.account(caller.email)
     return MeView(**user_view(account, caller).model_dump(), jeton_id=caller.token_id)
 
 
@@ -114,12 +110,12 @@ async def me(request: Request, caller: Caller) -> MeView:
     responses=problem_responses(AUTH),
 )
 async def my_invitations(request: Request, caller: Caller) -> list[RattachementView]:
-    return [rattachement_view(i) for i in await _ctx(request).invitations.of_email(caller.email)]
+    return [rattachement_view(i) for i in await context(request).invitations.of_email(caller.email)]
 
 
 def _answer(accept: bool, summary: str, description: str):
     async def endpoint(request: Request, invitation_id: str, caller: Caller) -> RattachementView:
-        return rattachement_view(await rattachements.answer_invitation(_ctx(request), caller, invitation_id, accept))
+        return rattachement_view(await rattachements.answer_invitation(context(request), caller, invitation_id, accept))
 
     endpoint.__name__ = "accept_invitation" if accept else "decline_invitation"
     router.add_api_route(
@@ -150,7 +146,7 @@ _answer(False, "Refuser une invitation", "L'invitation est close ; la structure 
     responses=problem_responses(AUTH),
 )
 async def my_requests(request: Request, caller: Caller) -> list[RattachementView]:
-    found = await _ctx(request).demandes.of_email(caller.email, pending_only=False)
+    found = await context(request).demandes.of_email(caller.email, pending_only=False)
     return [rattachement_view(d) for d in found]
 
 
@@ -164,7 +160,7 @@ async def my_requests(request: Request, caller: Caller) -> list[RattachementView
 )
 async def get_user(request: Request, email: str, caller: Caller) -> UserView:
     account_id = email.lower()
-    account = authority.check_visible(caller, await _ctx(request).directory.account(account_id), account_id)
+    account = authority.check_visible(caller, await context(request).directory.account(account_id), account_id)
     return user_view(account, caller)
 
 
@@ -184,7 +180,7 @@ async def get_user(request: Request, email: str, caller: Caller) -> UserView:
     ),
 )
 async def patch_user(request: Request, email: str, body: AccountUpdate, caller: Caller) -> UserView:
-    account = await accounts.update_account(_ctx(request), caller, email.lower(), body.nom, body.active)
+    account = await accounts.update_account(context(request), caller, email.lower(), body.nom, body.active)
     return user_view(account, caller)
 
 
@@ -198,7 +194,7 @@ async def patch_user(request: Request, email: str, body: AccountUpdate, caller: 
     responses=TOKENS,
 )
 async def create_token(request: Request, email: str, body: TokenInput, caller: Caller) -> TokenCreated:
-    document, secret = await accounts.create_token(_ctx(request), caller, email.lower(), body.libelle)
+    document, secret = await accounts.create_token(context(request), caller, email.lower(), body.libelle)
     return TokenCreated(
         jeton_id=document["token_id"], libelle=document["libelle"], cree_le=document["cree_le"], jeton=secret
     )
@@ -213,7 +209,7 @@ async def create_token(request: Request, email: str, body: TokenInput, caller: C
 async def list_tokens(request: Request, email: str, caller: Caller) -> list[TokenView]:
     return [
         TokenView(jeton_id=t["token_id"], libelle=t["libelle"], cree_le=t["cree_le"])
-        for t in await accounts.list_tokens(_ctx(request), caller, email.lower())
+        for t in await accounts.list_tokens(context(request), caller, email.lower())
     ]
 
 
@@ -227,5 +223,5 @@ async def list_tokens(request: Request, email: str, caller: Caller) -> list[Toke
     },
 )
 async def revoke_token(request: Request, email: str, jeton_id: str, caller: Caller) -> Response:
-    await accounts.revoke_token(_ctx(request), caller, email.lower(), jeton_id)
+    await accounts.revoke_token(context(request), caller, email.lower(), jeton_id)
     return Response(status_code=204)

@@ -8,6 +8,7 @@ from starlette.datastructures import UploadFile
 from contracts import Siret, Statut
 from deposit.api.archived import PIECE_GONE
 from deposit.api.auth import Caller
+from deposit.api.context import context
 from deposit.api.idempotency import RETRY_AFTER_HEADERS, IdempotencyKey
 from deposit.api.uploads import multipart_form, read_field, upload_of
 from deposit.domain.circuit import TRAITEMENT_STATUTS, Action, Motif
@@ -75,7 +76,7 @@ class ActionDone(BaseModel):
 
 
 async def _run(request: Request, caller, piece_id: str, action_request: ActionRequest, key: str | None):
-    answer = await act_on_piece(request.app.state.ctx, caller, piece_id, action_request, key)
+    answer = await act_on_piece(context(request), caller, piece_id, action_request, key)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
@@ -132,7 +133,7 @@ async def refuser(
     },
 )
 async def completer(request: Request, piece_id: str, caller: Caller, idempotency_key: IdempotencyKey = None):
-    async with multipart_form(request, request.app.state.ctx.settings.max_attachments + 10) as form:
+    async with multipart_form(request, context(request).settings.max_attachments + 10) as form:
         attachments = [
             await upload_of(a, "piece-jointe") for a in form.getlist("attachments") if isinstance(a, UploadFile)
         ]

@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from deposit.api.auth import Caller, forbidden
+from deposit.api.context import context
 from deposit.api.directory_models import AuditEntry
-from deposit.bootstrap import DepositContext
 from messaging.problems import problem_responses
 from readmodel.search_params import PageNumber, PageSize
 
@@ -45,6 +45,6 @@ async def audit(
         scope = sorted(h.siret for h in caller.habilitations if h.gestionnaire)
         if not scope:
             raise forbidden("Réservé à l'administrateur et aux gestionnaires, pour les structures qu'ils gèrent.")
-    ctx: DepositContext = request.app.state.ctx
+    ctx = context(request)
     entries = await ctx.audit.entries(scope, (page - 1) * taille, taille)
     return [AuditEntry(**{k: v for k, v in e.items() if k != "_id"}) for e in entries]

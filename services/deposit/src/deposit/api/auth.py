@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from deposit.api.context import context
 from deposit.domain.errors import Refusal
 from readmodel.access import Principal
 
@@ -27,7 +28,7 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise UNAUTHENTICATED
-    principal = await request.app.state.ctx.directory.principal(credentials.credentials)
+    principal = await context(request).directory.principal(credentials.credentials)
     if principal is None:
         raise Refusal(
             "jeton_invalide", "Jeton invalide", "Ce jeton est inconnu, révoqué, ou son utilisateur est inactif.", 401

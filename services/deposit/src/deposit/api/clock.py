@@ -9,8 +9,8 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 
 from deposit.api.auth import Caller, forbidden
+from deposit.api.context import context
 from deposit.api.pieces import AUTH
-from deposit.bootstrap import DepositContext
 from messaging.clock import ClockOffset, ClockState
 from messaging.problems import problem_responses
 
@@ -22,7 +22,7 @@ ADMIN = problem_responses({**AUTH, 403: "Réservé à l'administrateur de la pla
 async def get_clock(request: Request, caller: Caller) -> ClockState:
     if not caller.admin:
         raise forbidden("Seul l'administrateur lit l'horloge.")
-    return ClockState.of(request.app.state.ctx.clock)
+    return ClockState.of(context(request).clock)
 
 
 @router.post(
@@ -36,6 +36,6 @@ async def get_clock(request: Request, caller: Caller) -> ClockState:
 async def set_clock(request: Request, body: ClockOffset, caller: Caller) -> ClockState:
     if not caller.admin:
         raise forbidden("Seul l'administrateur déplace l'horloge.")
-    ctx: DepositContext = request.app.state.ctx
+    ctx = context(request)
     ctx.clock.set_offset(timedelta(seconds=body.offset_seconds))
     return ClockState.of(ctx.clock)

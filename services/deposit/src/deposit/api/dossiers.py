@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 
 from deposit.api.archived import DOSSIER_GONE
 from deposit.api.auth import Caller
+from deposit.api.context import context
 from deposit.api.models import DossierView
 from deposit.api.views import dossier_view
 from deposit.bootstrap import DepositContext
@@ -51,7 +52,7 @@ async def visible_dossier(ctx: DepositContext, caller: Principal, dossier_id: st
     responses=NOT_FOUND,
 )
 async def get_dossier(request: Request, dossier_id: str, caller: Caller) -> DossierView:
-    ctx: DepositContext = request.app.state.ctx
+    ctx = context(request)
     dossier, pieces = await visible_dossier(ctx, caller, dossier_id)
     destinataire = next((p["destinataire"] for p in reversed(pieces) if p.get("destinataire")), None)
     structure = await ctx.directory.get(destinataire) if destinataire else None

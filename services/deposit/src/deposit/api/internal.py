@@ -5,7 +5,7 @@ from bson.errors import InvalidId
 from fastapi import APIRouter, Request, Response
 from gridfs.errors import NoFile
 
-from deposit.bootstrap import DepositContext
+from deposit.api.context import context
 from deposit.usecases.handover import dossier_bundle
 from messaging.internal import extended_json, internal_router
 from messaging.problems import Problem
@@ -17,7 +17,7 @@ def router(token: str | None) -> APIRouter:
     @internal.get("/dossiers/{dossier_id}")
     async def bundle(request: Request, dossier_id: str) -> Response:
         """The dossier as stored, its documents' list and its fingerprint (Extended JSON)."""
-        ctx: DepositContext = request.app.state.ctx
+        ctx = context(request)
         found = await dossier_bundle(ctx, dossier_id)
         if found is not None:
             return extended_json(found)
@@ -34,7 +34,7 @@ def router(token: str | None) -> APIRouter:
 
     @internal.get("/documents/{file_id}")
     async def document(request: Request, file_id: str) -> Response:
-        ctx: DepositContext = request.app.state.ctx
+        ctx = context(request)
         try:
             content = await ctx.documents.read(ObjectId(file_id))
         except (InvalidId, NoFile):

@@ -6,11 +6,11 @@ from starlette.datastructures import UploadFile
 
 from deposit.api.archived import PIECE_GONE
 from deposit.api.auth import Caller
+from deposit.api.context import context
 from deposit.api.idempotency import RETRY_AFTER_ON_409, IdempotencyKey
 from deposit.api.models import DepositAccepted, HistoryItem, PieceInput, PieceView
 from deposit.api.uploads import PDF, multipart_form, read_field, upload_of
 from deposit.api.views import piece_view
-from deposit.bootstrap import DepositContext
 from deposit.domain.errors import Refusal
 from deposit.usecases.act_on_piece import visible_piece
 from deposit.usecases.deposit_piece import deposit_piece
@@ -85,10 +85,6 @@ _DEPOSIT_BODY = {
         },
     }
 }
-
-
-def context(request: Request) -> DepositContext:
-    return request.app.state.ctx
 
 
 @router.post(

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from deposit.api.auth import Caller, forbidden
+from deposit.api.context import context
 from deposit.usecases.publish_directory import publish_directory
 from messaging.problems import problem_responses
 
@@ -30,4 +31,4 @@ class Publication(BaseModel):
 async def publish_again(request: Request, caller: Caller) -> Publication:
     if not caller.admin:
         raise forbidden("Seul l'administrateur fait publier l'annuaire à nouveau.")
-    return Publication(structures=await publish_directory(request.app.state.ctx))
+    return Publication(structures=await publish_directory(context(request)))

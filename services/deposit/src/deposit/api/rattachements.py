@@ -4,6 +4,7 @@
 from fastapi import APIRouter, Request, Response
 
 from deposit.api.auth import Caller
+from deposit.api.context import context
 from deposit.api.directory_models import (
     Approval,
     InvitationInput,
@@ -14,7 +15,6 @@ from deposit.api.directory_models import (
     rattachement_view,
     technical_view,
 )
-from deposit.bootstrap import DepositContext
 from deposit.domain import authority
 from deposit.usecases import rattachements
 from messaging.problems import problem_responses
@@ -28,10 +28,6 @@ ATTACH = (
     "Compte de l'administrateur (`compte_administrateur`), compte technique (`compte_technique`), compte désactivé "
     "(`compte_inactif`), déjà habilité (`deja_habilite`)"
 )
-
-
-def _ctx(request: Request) -> DepositContext:
-    return request.app.state.ctx
 
 
 @router.post(
@@ -55,7 +51,7 @@ def _ctx(request: Request) -> DepositContext:
 )
 async def invite(request: Request, siret: str, body: InvitationInput, caller: Caller) -> RattachementView:
     habilitation = Habilitation(siret, body.profil, body.service, body.gestionnaire)
-    invitation = await rattachements.invite(_ctx(request), caller, body.email, body.nom, habilitation)
+    invitation = await rattachements.invite(context(request), caller, body.email, body.nom, habilitation)
     return rattachement_view(invitation)
 
 
@@ -67,7 +63,7 @@ async def invite(request: Request, siret: str, body: InvitationInput, caller: Ca
 )
 async def list_invitations(request: Request, siret: str, caller: Caller) -> list[RattachementView]:
     authority.check_manages(caller, siret)
-    return [rattachement_view(i) for i in await _ctx(request).invitations.of_structure(siret)]
+    return [rattachement_view(i) for i in await context(request).invitations.of_structure(siret)]
 
 
 @router.delete(
@@ -77,7 +73,7 @@ async def list_invitations(request: Request, siret: str, caller: Caller) -> list
     responses=problem_responses({**MANAGE, 404: "Aucune invitation en attente (`invitation_inconnue`)"}),
 )
 async def withdraw(request: Request, siret: str, invitation_id: str, caller: Caller) -> Response:
-    await rattachements.withdraw(_ctx(request), caller, siret, invitation_id)
+    await rattachements.withdraw(context(request), caller, siret, invitation_id)
     return Response(status_code=204)
 
 
@@ -99,7 +95,7 @@ async def withdraw(request: Request, siret: str, invitation_id: str, caller: Cal
 )
 async def request_join(request: Request, siret: str, body: RequestInput, caller: Caller) -> RattachementView:
     habilitation = Habilitation(siret, body.profil, body.service)
-    return rattachement_view(await rattachements.request_join(_ctx(request), caller, habilitation, body.message))
+    return rattachement_view(await rattachements.request_join(context(request), caller, habilitation, body.message))
 
 
 @router.get(
@@ -110,7 +106,7 @@ async def request_join(request: Request, siret: str, body: RequestInput, caller:
 )
 async def list_requests(request: Request, siret: str, caller: Caller) -> list[RattachementView]:
     authority.check_manages(caller, siret)
-    return [rattachement_view(d) for d in await _ctx(request).demandes.of_structure(siret)]
+    return [rattachement_view(d) for d in await context(request).demandes.of_structure(siret)]
 
 
 DECIDE = problem_responses(
@@ -132,7 +128,7 @@ DECIDE = problem_responses(
 )
 async def approve(request: Request, siret: str, demande_id: str, body: Approval, caller: Caller) -> RattachementView:
     grant = rattachements.Grant(body.profil, body.service, body.gestionnaire)
-    return rattachement_view(await rattachements.decide_request(_ctx(request), caller, siret, demande_id, grant))
+    return rattachement_view(await rattachements.decide_request(context(request), caller, siret, demande_id, grant))
 
 
 @router.post(
@@ -142,7 +138,7 @@ async def approve(request: Request, siret: str, demande_id: str, body: Approval,
     responses=DECIDE,
 )
 async def refuse(request: Request, siret: str, demande_id: str, caller: Caller) -> RattachementView:
-    return rattachement_view(await rattachements.decide_request(_ctx(request), caller, siret, demande_id, None))
+    return rattachement_view(await rattachements.decide_request(context(request), caller, siret, demande_id, None))
 
 
 @router.post(
@@ -165,7 +161,7 @@ async def create_technical(
 ) -> TechnicalAccountView:
     habilitation = authority.technical_habilitation(siret, body.profil, body.service)
     return technical_view(
-        await rattachements.create_technical_account(_ctx(request), caller, body.libelle, habilitation)
+        await rattachements.create_technical_account(context(request), caller, body.libelle, habilitation)
     )
 
 
@@ -176,4 +172,4 @@ async def create_technical(
     responses=problem_responses(MANAGE),
 )
 async def list_technical(request: Request, siret: str, caller: Caller) -> list[TechnicalAccountView]:
-    return [technical_view(a) for a in await rattachements.technical_accounts(_ctx(request), caller, siret)]
+    return [technical_view(a) for a in await rattachements.technical_accounts(context(request), caller, siret)]

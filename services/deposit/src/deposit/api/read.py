@@ -22,6 +22,7 @@ from contracts.files import safe_filename
 from deposit.adapters.queries import ReadQueries
 from deposit.api.archived import DOSSIER_GONE
 from deposit.api.auth import Caller
+from deposit.api.context import context
 from deposit.api.dossiers import visible_dossier
 from deposit.api.read_models import (
     CadreCounts,
@@ -36,7 +37,6 @@ from deposit.api.read_models import (
     StructureCountsView,
 )
 from deposit.api.views import piece_view
-from deposit.bootstrap import DepositContext
 from deposit.domain.errors import Refusal
 from deposit.domain.exports import dashboard_counts, to_csv, to_xml
 from messaging.problems import problem_responses
@@ -72,12 +72,8 @@ SHOWN_STATUS = (
 )
 
 
-def _ctx(request: Request) -> DepositContext:
-    return request.app.state.ctx
-
-
 def _queries(request: Request) -> ReadQueries:
-    return ReadQueries(_ctx(request).pieces)
+    return ReadQueries(context(request).pieces)
 
 
 def _format(value: str) -> ExportFormat:
@@ -210,7 +206,7 @@ async def search_pieces(
     responses=problem_responses(AUTH),
 )
 async def get_dashboard(request: Request, caller: Caller) -> Dashboard:
-    ctx = _ctx(request)
+    ctx = context(request)
     records = await _queries(request).dashboard_records(caller)
     counts = dashboard_counts(records, caller.sirets(), lambda siret, service: caller.can_read([siret], service))
     structures = await ctx.directory.existing({c.siret for c in counts})
@@ -337,7 +333,7 @@ def _build_zip(files: list[tuple[str, datetime, bytes]], summary: dict[str, Any]
     },
 )
 async def export_dossier(request: Request, dossier_id: str, caller: Caller) -> Response:
-    ctx = _ctx(request)
+    ctx = context(request)
     dossier, pieces = await visible_dossier(ctx, caller, dossier_id)
     files: list[tuple[str, datetime, bytes]] = []
     for record in pieces:

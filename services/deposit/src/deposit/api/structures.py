@@ -10,8 +10,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import PresenceMoa, Structure
 from deposit.api.auth import Caller, forbidden
+from deposit.api.context import context
 from deposit.api.directory_models import HabilitationInput, StructureUser, UserView, user_view
-from deposit.bootstrap import DepositContext
 from deposit.domain import authority
 from deposit.domain.errors import FieldError, Refusal
 from deposit.usecases import rattachements
@@ -28,10 +28,6 @@ MANAGE = problem_responses(
         403: "Réservé à l'administrateur ou aux gestionnaires de la structure (`acces_refuse`)",
     }
 )
-
-
-def _ctx(request: Request) -> DepositContext:
-    return request.app.state.ctx
 
 
 def _structure_errors(structure: Structure) -> list[FieldError]:
@@ -71,7 +67,7 @@ def _structure_errors(structure: Structure) -> list[FieldError]:
 async def put_structure(request: Request, siret: str, structure: Structure, caller: Caller) -> Structure:
     if structure.siret != siret:
         raise Refusal("siret_incoherent", "SIRET incohérent", "Le SIRET du corps diffère de celui de l'URL.", 422)
-    ctx = _ctx(request)
+    ctx = context(request)
     authority.check_manages(caller, siret)
     errors = _structure_errors(structure)
     if errors:
@@ -92,7 +88,7 @@ async def put_structure(request: Request, siret: str, structure: Structure, call
 
 @router.get("/v1/structures", response_model=list[Structure], summary="Lister les structures", responses=AUTH)
 async def list_structures(request: Request, caller: Caller) -> list[Structure]:
-    return [_visible(s, caller) for s in await _ctx(request).directory.all()]
+    return [_visible(s, caller) for s in await context(request).directory.all()]
 
 
 def _visible(structure: Structure, caller: Principal) -> Structure:
@@ -107,7 +103,7 @@ def _visible(structure: Structure, caller: Principal) -> Structure:
     responses={**AUTH, **problem_responses({404: "Structure inconnue (`structure_inconnue`)"})},
 )
 async def get_structure(request: Request, siret: str, caller: Caller) -> Structure:
-    structure = await _ctx(request).directory.published(siret)
+    structure = await context(request).directory.published(siret)
     if structure is None:
         raise Refusal("structure_inconnue", "Structure inconnue", f"Aucune structure {siret}.", 404)
     return _visible(structure, caller)
@@ -124,7 +120,7 @@ async def get_structure(request: Request, siret: str, caller: Caller) -> Structu
 async def list_habilitations(request: Request, siret: str, caller: Caller) -> list[StructureUser]:
     authority.check_manages(caller, siret)
     found = []
-    for account in await _ctx(request).directory.accounts_on(siret):
+    for account in await context(request).directory.accounts_on(siret):
         habilitation = account.on(siret)
         found.append(
             StructureUser(
@@ -162,7 +158,7 @@ async def put_habilitation(
     request: Request, siret: str, email: str, body: HabilitationInput, caller: Caller
 ) -> UserView:
     new = Habilitation(siret, body.profil, body.service, body.gestionnaire)
-    account = await rattachements.change_habilitation(_ctx(request), caller, email.lower(), new)
+    account = await rattachements.change_habilitation(context(request), caller, email.lower(), new)
     return user_view(account, caller)
 
 
@@ -182,5 +178,5 @@ async def put_habilitation(
     },
 )
 async def delete_habilitation(request: Request, siret: str, email: str, caller: Caller) -> Response:
-    await rattachements.remove_habilitation(_ctx(request), caller, email.lower(), siret)
+    await rattachements.remove_habilitation(context(request), caller, email.lower(), siret)
     return Response(status_code=204)

@@ -101,7 +101,13 @@ class DeliveryLog:
         )
 
     async def mark_sent(self, key: str, attempts: int) -> None:
-        await self._leave_queue(key, {"state": "sent", "sent_at": utcnow(), "error": None, "attempts": attempts})
+        """Two single-document writes, the ledger first, no transaction: a sender killed between them leaves
+        the entry queued, and it goes again once its lease expires (the one window of a duplicate, as a kill
+        before the ledger write). A transaction would be no safer, and a killed one would hold the entry
+        locked for the database's abandoned-transaction lifetime (60 s) on top of the lease."""
+        ledger = {"state": "sent", "sent_at": utcnow(), "error": None, "attempts": attempts}
+        await self.collection.update_one({"_id": key}, {"$set": ledger})
+        await self.queue_.delete_one({"_id": key})
 
     async def mark_dead(self, key: str, error: str, attempts: int, entry: dict[str, Any]) -> None:
         """Given up: the message moves to ``dead_mails``, where a replay takes it back from."""

@@ -1,20 +1,9 @@
 """The mails that carry a one-time code to an account's owner (docs/authority.md): a sign-in code, the
 activation of a new account, an invitation onto a structure. Pure: rendered from the event alone."""
 
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from contracts import AccountCodeIssued, CodeMotif
-from notification.domain.messages import Message
+from notification.domain.messages import TEMPLATES, Message
 
-_ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 TEMPLATE = "compte"
 _SUBJECT = {
     CodeMotif.CONNEXION: "[Travaux] Votre code de connexion",
@@ -38,6 +27,6 @@ def render_account_mail(event: AccountCodeIssued, base_url: str) -> Message:
     }
     return Message(
         subject,
-        _ENV.get_template(f"{TEMPLATE}.txt.j2").render(context),
-        _ENV.get_template(f"{TEMPLATE}.html.j2").render(context),
+        TEMPLATES.get_template(f"{TEMPLATE}.txt.j2").render(context),
+        TEMPLATES.get_template(f"{TEMPLATE}.html.j2").render(context),
     )

@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from contracts import Penalites, PieceSnapshot, PieceStatusChanged, Role, info, libelle
 from notification.domain.rules import PlannedMail, Template
 
-_ENV = Environment(
+TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
     autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
     undefined=StrictUndefined,
@@ -103,6 +103,6 @@ def _render(
     subject = (
         f"[Travaux] {_KIND[mail.template]} — {piece.cadre} n° {piece.numero} — dossier {piece.dossier_id[:8]} — {what}"
     )
-    text = _ENV.get_template(f"{mail.template}.txt.j2").render(context)
-    html = _ENV.get_template(f"{mail.template}.html.j2").render(context)
+    text = TEMPLATES.get_template(f"{mail.template}.txt.j2").render(context)
+    html = TEMPLATES.get_template(f"{mail.template}.html.j2").render(context)
     return Message(subject, text, html)
