@@ -44,8 +44,6 @@ class TopicRecorder:
             group_id=group_id,
             auto_offset_reset="earliest",
             enable_auto_commit=True,
-            session_timeout_ms=4000,  # Tansu makes a join wait half of it
-            heartbeat_interval_ms=1000,
         )
         self._topics = topics
         self._task: asyncio.Task | None = None

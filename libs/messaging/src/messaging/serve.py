@@ -102,6 +102,22 @@ def _add_problem(responses: dict[str, Any], status: str, text: str) -> None:
         responses.update({status: problems.problem_responses({int(status): text})[int(status)]})
 
 
+# How long an idle client connection is kept open. Longer than any client's or load balancer's own idle
+# timeout (httpx 5 s, most proxies 60 s), as aiohttp's 75 s in the faust services: the client always closes
+# an idle connection first. The other way round (uvicorn's default 5 s against httpx's 5 s), a request sent
+# on a connection the server is closing fails with a read error (issue 13: `httpx.ReadError` at a fixture's
+# first request after an idle gap).
+KEEP_ALIVE_SECONDS = 75
+
+
 def run(name: str, app: FastAPI, port: int, host: str, log_level: str) -> None:
     configure(name, log_level)
-    uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), access_log=False, lifespan="on")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        access_log=False,
+        lifespan="on",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
