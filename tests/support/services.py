@@ -77,10 +77,6 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "SMTP_MAX_ATTEMPTS": "30",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{TEST_PORTS['DEPOSIT_HTTP_PORT']}",
         "OUTBOX_LEASE_SECONDS": "3",
-        # A killed consumer's partitions move 4 s later, and each group join on Tansu waits 2 s (not 5; a
-        # static member's, 6 s).
-        "KAFKA_SESSION_TIMEOUT_SECONDS": "4",
-        "KAFKA_STATIC_MEMBERSHIP": "false",
         # An Idempotency-Key a killed deposit held is taken over 12 s after it was reserved.
         "IDEMPOTENCY_LEASE_SECONDS": "12",
         # A pièce without a routing decision 10 s after its submission went out is submitted again.
