@@ -84,7 +84,7 @@ class TopicRecorder:
             await asyncio.sleep(0.1)
 
     async def wait_for_each(
-        self, topic: str, key, keys, predicate=lambda r: True, timeout: float = 30.0
+        self, topic: str, key, keys, predicate=lambda r: True, timeout: float = 90.0
     ) -> list[Record]:
         """The records of ``topic`` matching ``predicate`` whose ``key(record)`` is one of ``keys``, once each
         of ``keys`` has at least one; fails after ``timeout`` naming those still missing."""
