@@ -71,15 +71,24 @@ class Outbox:
 
     async def add(self, envelope: Envelope[Any], session: AsyncClientSession) -> None:
         """Record ``envelope`` for publication; call inside the transaction that makes the change."""
-        await self.collection.insert_one(
-            {
-                "_id": ObjectId(),  # ordered within a process; created_at orders across processes
-                "event_id": str(envelope.id),
-                "topic": spec_of(envelope.data).topic,
-                "key": envelope.key,
-                "value": envelope.to_bytes(),
-                "created_at": utcnow(),
-            },
+        await self.add_all([envelope], session)
+
+    async def add_all(self, envelopes: list[Envelope[Any]], session: AsyncClientSession) -> None:
+        """Record ``envelopes`` for publication in this order, inside the transaction that makes the change."""
+        now = utcnow()
+        await self.collection.insert_many(
+            [
+                {
+                    "_id": ObjectId(),  # ordered within a process; created_at orders across processes
+                    "event_id": str(envelope.id),
+                    "topic": spec_of(envelope.data).topic,
+                    "key": envelope.key,
+                    "value": envelope.to_bytes(),
+                    "created_at": now,
+                }
+                for envelope in envelopes
+            ],
+            ordered=True,
             session=session,
         )
 
