@@ -1,4 +1,4 @@
-"""The move of a dossier from the active store to the archive (architecture §3, domain-reference §2.9).
+"""The move of a dossier from the active store to the archive (docs/architecture.md §8, docs/domain.md §8.3).
 
 1. The archive service copies a dossier untouched for two years, verifies the copy, and announces it:
    ``DossierArchived`` on ``travaux.dossiers.archived``.

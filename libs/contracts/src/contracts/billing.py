@@ -1,4 +1,4 @@
-"""Billing vocabularies of the deposit form (domain-reference §2.9): currency, VAT regime, payment
+"""Billing vocabularies of the deposit form (docs/domain.md §8.1): currency, VAT regime, payment
 method, deposit format, attachment extensions."""
 
 from enum import StrEnum
@@ -37,7 +37,7 @@ class FormatDepot(StrEnum):
     PDF_SIGNE = "PDF_SIGNE"
 
 
-# The attachment extensions the portal accepts (seed 002, "Les extensions de fichier autorisées").
+# The attachment extensions the portal accepts (docs/domain.md §8.1: « Les extensions de fichier autorisées »).
 ATTACHMENT_EXTENSIONS = frozenset(
     "bmp htm fax png xhtml bz2 jpeg pps xlc csv jpg ppt xlm doc odp rtf xls gif ods svg xml gz odt tgz gzip "
     "p7s tif html pdf txt zip tiff xlsx docx".split()

@@ -1,4 +1,4 @@
-"""The cadres de facturation A1 ... A25 (domain-reference §1.1), as one table.
+"""The cadres de facturation A1 ... A25 (docs/domain.md §2), as one table.
 
 Each cadre says who deposits it, in which phase of the marché, and whether it opens a dossier de
 facturation (initial deposit) or is filed on a previous pièce of the dossier (pièce suivante).

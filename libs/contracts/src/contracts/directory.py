@@ -1,4 +1,4 @@
-"""Vocabulary of the directory (domain-reference §1.5, §1.7): structure parameters, services, profiles."""
+"""Vocabulary of the directory (docs/domain.md §5.1, §6.1): structure parameters, services, profiles."""
 
 from enum import StrEnum
 
@@ -26,7 +26,7 @@ def delai_paiement_jours(categorie: CategorieEntite | None) -> int:
 
 
 class PresenceMoa(StrEnum):
-    """Portal option "Présence MOA" of a public structure (§1.5, §2.7)."""
+    """Portal option "Présence MOA" of a public structure (docs/domain.md §5.1, §5.2)."""
 
     AUCUNE = "AUCUNE"  # not set (private structures)
     SANS_MOA = "SANS_MOA"  # receives payable pièces only; cannot act as MOA

@@ -151,7 +151,7 @@ class StructureUpserted(_Payload):
 
 
 class Echeance(StrEnum):
-    """Legal deadlines routing watches (domain-reference §1.7, §2.3)."""
+    """Legal deadlines routing watches (docs/domain.md §6)."""
 
     DG_NON_NOTIFIE = "DG_NON_NOTIFIE"  # 30 d without a DG after the PDG: the fournisseur may file A22
     A22_SANS_REPONSE = "A22_SANS_REPONSE"  # 10 d without a DG after A22: the fournisseur may file A23

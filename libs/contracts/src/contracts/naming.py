@@ -1,4 +1,4 @@
-"""What a structure may be named as on a pièce, by its directory parameters (domain-reference §1.5, §2.7).
+"""What a structure may be named as on a pièce, by its directory parameters (docs/domain.md §5.1, §5.2).
 Pure: one table, used by deposit (a pièce naming a structure in a role it cannot play is refused at once,
 on the field that names it) and by routing (which checks again when it routes: the directory may have
 changed in between).

@@ -1,4 +1,4 @@
-"""The délai global de paiement and what paying late costs (domain-reference §1.7). Pure.
+"""The délai global de paiement and what paying late costs (docs/domain.md §6.1, §7). Pure.
 
 One definition for the two services that need it: routing runs the legal timer from it, the deposit
 service shows the same dates on the dossier.

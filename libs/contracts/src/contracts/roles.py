@@ -1,4 +1,4 @@
-"""Actors of a dossier de facturation de travaux (domain-reference §1.1, §1.4)."""
+"""Actors of a dossier de facturation de travaux (docs/domain.md §1.1)."""
 
 from enum import StrEnum
 

@@ -1,4 +1,4 @@
-"""Statuses of a pièce de travaux: the API codes of domain-reference §1.3."""
+"""Statuses of a pièce de travaux: Chorus Pro's API codes (docs/domain.md §3.1)."""
 
 from enum import StrEnum
 

@@ -1,4 +1,4 @@
-"""Who may see and do what (architecture §4): pure rules over a caller's habilitations.
+"""Who may see and do what (docs/architecture.md §5.3): pure rules over a caller's habilitations.
 
 A user sees a dossier only when one of its structures is a party to it; ``CONSULTATION`` reads,
 ``MODIFICATION`` acts; a habilitation limited to a service covers only the pièces naming that service.

@@ -1,4 +1,4 @@
-"""A « mise en paiement » the destinataire hides from the supplier side (domain-reference §1.5: « Le statut
+"""A « mise en paiement » the destinataire hides from the supplier side (docs/domain.md §5.5: « Le statut
 Mise en paiement n'est pas remonté au fournisseur »). Pure: records in, records out.
 
 When the service financier puts a pièce in payment and its destinataire hides that status, deposit records

@@ -1,4 +1,4 @@
-"""When a dossier is untouched long enough to leave the active store (domain-reference §2.9: the portal's
+"""When a dossier is untouched long enough to leave the active store (docs/domain.md §8.3: the portal's
 « Archives » tab holds invoices not modified for more than two years)."""
 
 from datetime import datetime

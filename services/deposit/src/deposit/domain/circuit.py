@@ -1,4 +1,4 @@
-"""The works circuit as one explicit state machine (domain-reference §1.4, §2): who holds a pièce in
+"""The works circuit as one explicit state machine (docs/domain.md §3, §4): who holds a pièce in
 each status, which pièce may follow which, and which action moves a pièce from one status to another.
 
 Pure: values in, values out. The use cases apply what these functions decide.
@@ -25,7 +25,7 @@ class Action(StrEnum):
 
 
 class Motif(StrEnum):
-    """Refusal motifs (§1.4, S9, S12). ERREUR_MONTANT exists only to be refused with an explanation."""
+    """Refusal motifs (docs/domain.md §3.4). ERREUR_MONTANT exists only to be refused with an explanation."""
 
     MAUVAISE_MOE = "MAUVAISE_MOE"
     MAUVAISE_MOA = "MAUVAISE_MOA"
@@ -242,7 +242,7 @@ class Lapse:
     resubmit: bool
 
 
-# The titulaire's silence for 15 days is a tacit acceptance: the A10 goes on to the MOE (§2.4).
+# The titulaire's silence for 15 days is a tacit acceptance: the A10 goes on to the MOE (docs/domain.md §6.2).
 LAPSES: dict[Echeance, Lapse] = {
     Echeance.VALIDATION_HORS_DELAI: Lapse(
         Echeance.VALIDATION_HORS_DELAI,

@@ -1,5 +1,5 @@
-"""Who gets which e-mail for a status change: one explicit table, pure functions (issue 5, seed 002 §
-notifications, domain-reference §1.4, §1.5).
+"""Who gets which e-mail for a status change: one explicit table, pure functions (docs/domain.md §9: Chorus
+Pro's notifications, and §5.5 for a hidden mise en paiement).
 
 Each rule says when it applies, to whom, and with which template. Rules are read in order and a
 structure gets one mail per event: the first rule naming it wins (a structure that must act and is

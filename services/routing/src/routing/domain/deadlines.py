@@ -6,7 +6,7 @@ overtook (the titulaire answered, the décompte général was notified, the doss
 disappears from the plan: there is nothing to cancel. Routing publishes each planned deadline once
 it falls due, and remembers its key so it is never published twice.
 
-The deadlines (domain-reference §1.7, §2.3, §2.4):
+The deadlines (docs/domain.md §6):
 
 - ``VALIDATION_HORS_DELAI``: an A10 waits for its titulaire (``A_VALIDER_1``) for 15 days; silence is a
   tacit acceptance and the deposit service forwards it to the MOE (loi 75-1334 art. 8).

@@ -1,5 +1,5 @@
 """Who receives a submitted pièce, and in which status. Pure: a function of the pièce, why it was submitted
-and the directory's view of the structures it names (domain-reference §1.5 parameters, §2.7 présence MOA).
+and the directory's view of the structures it names (docs/domain.md §5.1 parameters, §5.3 routes).
 
 Once the cadre's route gives the recipient, its structure is checked; the first failing rule is the
 routing error, with a stable code and a French detail telling the issuer what to fix:
@@ -9,7 +9,7 @@ routing error, with a stable code and a French detail telling the issuer what to
    A16, A19, A23, A24, A25) to one that may be its destinataire: ``contracts.naming``, the rules deposit
    already applied when the pièce named it (checked again: the directory may have changed since). A MOA
    « avec MOA » is its own destinataire, also when the pièce names none.
-4. The structure owning the pièce's code service and numéro d'engagement (the MOA or the destinataire, the
+3. The structure owning the pièce's code service and numéro d'engagement (the MOA or the destinataire, the
    public recipient) imposes its parameters: a known, active service; code service, numéro d'engagement
    (structure- or service-level) or one of both mandatory. Routes to the MOE, fournisseur or valideur skip it.
 """
