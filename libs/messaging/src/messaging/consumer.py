@@ -1,10 +1,11 @@
 """The consumer loop every aiokafka-based service runs.
 
 - One registry maps a payload type to its handler: what happens when X arrives is read in one place.
-- A value that does not honour the contracts, or a handler's ``PermanentError``, goes to
-  ``<topic>.dlt`` with the reason in headers, and the loop goes on.
-- Infrastructure errors and ``TransientError`` are retried without end (the record is not skipped); other handler errors
-  are retried a few times, then dead-lettered.
+- Each record goes through ``messaging.delivery.deliver``, the policy faust's agents follow too
+  (``messaging.faust_worker``): a value that does not honour the contracts, or a handler's
+  ``PermanentError``, goes to ``<topic>.dlt`` with the reason in headers, and the loop goes on;
+  infrastructure errors and ``TransientError`` are retried without end (the record is not skipped); other
+  handler errors are retried a few times, then dead-lettered.
 - Offsets are committed only after every record before them was handled: at-least-once delivery,
   made exactly-once in effect by handlers that deduplicate on the event id.
 - A broker that lost its data (``messaging.broker``): the topics it lost are read again from their
@@ -23,37 +24,40 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter
 from pydantic import BaseModel
-from pymongo.errors import ConnectionFailure
 
-from contracts import ContractError, Envelope, parse_event, topics
+from messaging.delivery import (  # the policy, and the names services import from here
+    DEAD_LETTERED,
+    HANDLED,
+    RETRY_FOREVER,
+    Handler,
+    Headers,
+    PermanentError,
+    TransientError,
+    dead_letter,
+    deliver,
+)
 from messaging.kafka import group_timeouts
 from messaging.tasks import cancel_and_wait
 
+__all__ = [
+    "DEAD_LETTERED",
+    "HANDLED",
+    "RETRY_FOREVER",
+    "EventConsumer",
+    "Handler",
+    "JoinedListener",
+    "PermanentError",
+    "TransientError",
+    "persistently",
+]
+
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope[Any]], Awaitable[None]]
-
-HANDLED = Counter("events_handled_total", "Events handled", ["consumer", "type"])
-DEAD_LETTERED = Counter("events_dead_lettered_total", "Events sent to a dead-letter topic", ["consumer", "code"])
 REREAD = Counter("consumer_topics_reread_total", "Topics read again from their beginning after a loss", ["consumer"])
 # After a topic was found re-created, partitions of it assigned within this many seconds are read from
 # their beginning too: the group re-forms around the broker's restart, before or after the watch sees it.
 REREAD_WINDOW_SECONDS = 60.0
 
-
-class PermanentError(Exception):
-    """A message that can never be processed as it is; ``code`` is stable, the message is the reason."""
-
-    def __init__(self, code: str, reason: str):
-        super().__init__(reason)
-        self.code = code
-
-
-class TransientError(Exception):
-    """A dependency is away for now (SMTP server down, 4xx answer): retry without end, never skip."""
-
-
-RETRY_FOREVER = (ConnectionFailure, KafkaError, OSError, TransientError)
 T = TypeVar("T")
 
 
@@ -206,54 +210,10 @@ class EventConsumer:
             log.warning("%s: commit of %s@%d failed (%s); records will be re-delivered", self.name, tp, offset, exc)
 
     async def _handle_record(self, record: ConsumerRecord) -> None:
-        try:
-            envelope = parse_event(record.value)
-        except ContractError as exc:
-            await self._dead_letter(record, exc.code, exc.reason)
-            return
-        handler = self.registry.get(type(envelope.data))
-        if handler is None:
-            return  # a type this consumer does not care about
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await handler(envelope)
-                HANDLED.labels(self.name, envelope.type).inc()
-                return
-            except PermanentError as exc:
-                await self._dead_letter(record, exc.code, str(exc))
-                return
-            except RETRY_FOREVER as exc:
-                delay = min(0.2 * 2 ** min(attempt, 6), 10.0)
-                log.warning("%s: infrastructure error on %s, retrying in %.1fs: %r", self.name, envelope.id, delay, exc)
-                await asyncio.sleep(delay)
-            except Exception as exc:  # noqa: BLE001 - a bug or bad data: bounded retries, then dead letter
-                if attempt >= self.max_attempts:
-                    log.exception("%s: event %s failed %d times; dead-lettering", self.name, envelope.id, attempt)
-                    await self._dead_letter(record, "handler_failed", f"{type(exc).__name__}: {exc}")
-                    return
-                await asyncio.sleep(0.1 * 2**attempt)
+        await deliver(record, self.registry, self._send, consumer=self.name, max_attempts=self.max_attempts)
 
     async def _dead_letter(self, record: ConsumerRecord, code: str, reason: str) -> None:
-        DEAD_LETTERED.labels(self.name, code).inc()
-        log.error(
-            "%s: %s@%d offset %d to dead letters: %s (%s)",
-            self.name,
-            record.topic,
-            record.partition,
-            record.offset,
-            code,
-            reason,
-        )
-        headers = [
-            (topics.DLT_CODE, code.encode()),
-            (topics.DLT_REASON, reason[:2000].encode()),
-            (topics.DLT_SOURCE_TOPIC, record.topic.encode()),
-            (topics.DLT_SOURCE_PARTITION, str(record.partition).encode()),
-            (topics.DLT_SOURCE_OFFSET, str(record.offset).encode()),
-            (topics.DLT_CONSUMER, self.name.encode()),
-        ]
-        await self.producer.send_and_wait(
-            topics.dead_letter(record.topic), value=record.value, key=record.key, headers=headers
-        )
+        await dead_letter(record, code, reason, consumer=self.name, send=self._send)
+
+    async def _send(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers) -> None:
+        await self.producer.send_and_wait(topic, value=value, key=key, headers=headers)

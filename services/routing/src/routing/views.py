@@ -5,10 +5,8 @@
   routing yet?); any caller, its contacts only to those who manage it;
 - ``GET /v1/dossiers/{id}/echeances``: the deadlines running on a dossier and those already published;
   its parties and the administrator, 404 to anyone else;
-- ``/admin/clock`` (``CLOCK_CONTROL`` only): the administrator.
-
-Health and metrics stay in ``routing.app``; ``messaging.faust_web`` guards them and turns errors into
-problems; the OpenAPI document is ``routing.openapi``.
+Health, metrics and ``/admin/clock`` come from ``messaging.faust_worker`` (``routing.app``);
+``messaging.faust_web`` turns errors into problems; the OpenAPI document is ``routing.openapi``.
 """
 
 from collections.abc import Callable
@@ -18,15 +16,13 @@ import faust
 from pydantic import BaseModel, Field
 
 from contracts import CategorieEntite, Penalites
-from messaging import faust_web
-from messaging.clock import Clock
 from messaging.problems import Problem
 from readmodel.access import follows_dossier, structure_seen_by
-from readmodel.auth import administrator, authenticate, bearer_token
+from readmodel.auth import authenticate, bearer_token
 from readmodel.principals import Principals
-from routing.adapters.deadline_store import DeadlineStore, DossierClock
-from routing.directory import DirectoryView
+from routing.adapters.deadline_store import DossierClock
 from routing.domain.deadlines import Planned
+from routing.ports import DeadlineStore, Directory
 from routing.settings import RoutingSettings
 
 
@@ -71,12 +67,10 @@ def install(
     app: faust.App,
     settings: RoutingSettings,
     principals: Principals,
-    directory: DirectoryView,
+    directory: Directory,
     store: Callable[[], DeadlineStore],
-    clock: Clock,
-    sweep: Callable[[], object],
 ) -> None:
-    """Register the pages on ``app``; ``store()`` gives the deadline store, ``sweep()`` starts a sweep."""
+    """Register the pages on ``app``; ``store()`` gives the deadline store."""
 
     async def caller(request: faust.web.Request):
         return await authenticate(principals, bearer_token(request.headers.get("Authorization")))
@@ -100,8 +94,3 @@ def install(
                 "dossier_inconnu", "Dossier inconnu", f"Aucune échéance connue pour le dossier {dossier_id}.", 404
             )
         return web.json(deadlines_view(state, state.plan(settings.ecb_main_refinancing_rate)).model_dump(mode="json"))
-
-    if settings.clock_control:
-        faust_web.clock_page(
-            app, clock, lambda request: administrator(principals, request.headers.get("Authorization")), sweep
-        )

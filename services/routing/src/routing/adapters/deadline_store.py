@@ -10,6 +10,9 @@ next_due, lease_until}``
 - ``fired``: keys of the deadlines already published; ``next_due``: when the next one falls due,
   recomputed from the facts at each write and indexed, so the sweep reads only what is due.
 - ``v``: a version for optimistic concurrency; ``lease_until``: a sweeper working on the dossier.
+
+What a write changes is computed by ``recorded`` and ``fired``, shared with the in-memory twin of the
+service tests (``routing.adapters.memory``).
 """
 
 from datetime import datetime, timedelta
@@ -21,6 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts import Cadre, CategorieEntite, Statut, utcnow
+from messaging.mongo import ping
 from readmodel.access import PieceParties
 from routing.domain.deadlines import Fact, Planned, next_due, plan
 
@@ -64,10 +68,50 @@ class DossierClock:
         return plan(self.facts, self.categorie, taux_bce)
 
 
+def recorded(
+    doc: dict[str, Any] | None,
+    dossier_id: str,
+    fact: Fact,
+    categorie: CategorieEntite | None,
+    parties: PieceParties,
+    taux_bce: Decimal,
+) -> dict[str, Any] | None:
+    """The fields of the dossier once ``fact`` is added (``fired`` aside), or None when that event was
+    already recorded."""
+    if doc is not None and any(f["event_id"] == fact.event_id for f in doc.get("facts", [])):
+        return None
+    state = DossierClock(doc or {"_id": dossier_id})
+    state.facts.append(fact)
+    state.categorie = categorie or state.categorie
+    state.pieces[fact.piece_id] = parties
+    return {
+        "facts": [_fact_doc(f) for f in state.facts],
+        "pieces": {piece_id: p.to_doc() for piece_id, p in state.pieces.items()},
+        "categorie": state.categorie.value if state.categorie else None,
+        "next_due": next_due(state.plan(taux_bce), state.fired),
+        "v": state.version + 1,
+    }
+
+
+def fired(doc: dict[str, Any], keys: list[str], taux_bce: Decimal) -> dict[str, Any]:
+    """The fields of the dossier once ``keys`` were published: re-planned, its lease released."""
+    state = DossierClock(doc)
+    state.fired.update(keys)
+    return {
+        "fired": sorted(state.fired),
+        "next_due": next_due(state.plan(taux_bce), state.fired),
+        "v": state.version + 1,
+        "lease_until": None,
+    }
+
+
 class DeadlineStore:
     def __init__(self, database: AsyncDatabase, taux_bce: Decimal):
         self.dossiers = database["deadline_dossiers"]
         self.taux_bce = taux_bce
+
+    async def ping(self) -> bool:
+        return await ping(self.dossiers.database)
 
     async def ensure_indexes(self) -> None:
         await self.dossiers.create_index([("next_due", ASCENDING)], name="next_due")
@@ -79,26 +123,16 @@ class DeadlineStore:
         already recorded."""
         while True:
             doc = await self.dossiers.find_one({"_id": dossier_id})
-            if doc is not None and any(f["event_id"] == fact.event_id for f in doc.get("facts", [])):
+            fields = recorded(doc, dossier_id, fact, categorie, parties, self.taux_bce)
+            if fields is None:
                 return False
-            state = DossierClock(doc or {"_id": dossier_id})
-            state.facts.append(fact)
-            state.categorie = categorie or state.categorie
-            state.pieces[fact.piece_id] = parties
-            fields = {
-                "facts": [_fact_doc(f) for f in state.facts],
-                "pieces": {piece_id: p.to_doc() for piece_id, p in state.pieces.items()},
-                "categorie": state.categorie.value if state.categorie else None,
-                "next_due": next_due(state.plan(self.taux_bce), state.fired),
-                "v": state.version + 1,
-            }
             if doc is None:
                 try:
                     await self.dossiers.insert_one({"_id": dossier_id, **fields, "fired": []})
                     return True
                 except DuplicateKeyError:
                     continue  # a concurrent first write: read it and try again
-            result = await self.dossiers.update_one({"_id": dossier_id, "v": state.version}, {"$set": fields})
+            result = await self.dossiers.update_one({"_id": dossier_id, "v": doc.get("v", 0)}, {"$set": fields})
             if result.modified_count == 1:
                 return True
 
@@ -126,18 +160,9 @@ class DeadlineStore:
         """Remember what was published, re-plan from the latest facts and release the lease."""
         while True:
             doc = await self.dossiers.find_one({"_id": dossier_id})
-            state = DossierClock(doc)  # type: ignore[arg-type]
-            state.fired.update(keys)
             result = await self.dossiers.update_one(
-                {"_id": dossier_id, "v": state.version},
-                {
-                    "$set": {
-                        "fired": sorted(state.fired),
-                        "next_due": next_due(state.plan(self.taux_bce), state.fired),
-                        "v": state.version + 1,
-                        "lease_until": None,
-                    }
-                },
+                {"_id": dossier_id, "v": doc.get("v", 0)},  # type: ignore[union-attr]
+                {"$set": fired(doc, keys, self.taux_bce)},  # type: ignore[arg-type]
             )
             if result.modified_count == 1:
                 return
