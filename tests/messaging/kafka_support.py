@@ -1,0 +1,137 @@
+"""Reading the real broker in the messaging tests: where a topic ends, what a group committed, the records
+written after a point, and waiting for a condition with a deadline (never a fixed sleep)."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from contracts import DossierKept, DossierRemoved, Envelope, make_event, utcnow
+
+Offsets = dict[TopicPartition, int]
+
+
+async def eventually(check: Callable[[], Awaitable[Any] | Any], what: str, timeout: float = 20.0) -> Any:
+    """``check()``'s first truthy answer, polled until ``timeout``; fails saying what it waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if asyncio.iscoroutine(answer):
+            answer = await answer
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}")
+        await asyncio.sleep(0.05)
+
+
+def _plain_consumer(bootstrap: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, client_id=f"t-{uuid.uuid4().hex[:6]}"
+    )
+
+
+async def end_offsets(bootstrap: str, topic: str) -> Offsets:
+    """Where each partition of ``topic`` ends now: the records written after are the test's."""
+    consumer = _plain_consumer(bootstrap)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            await consumer.force_metadata_update()  # type: ignore[attr-defined]
+            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        return await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+
+
+async def start_group_at(bootstrap: str, group_id: str, offsets: Offsets) -> None:
+    """Commit ``offsets`` for a group nobody has joined yet: its first member reads from there, not from
+    the beginning of topics other tests (and other sessions' tests) wrote to."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit(dict(offsets))
+    finally:
+        await consumer.stop()
+
+
+async def committed(bootstrap: str, group_id: str, tp: TopicPartition) -> int | None:
+    """The offset ``group_id`` committed on ``tp`` (asked without joining the group)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return await consumer.committed(tp)
+    finally:
+        await consumer.stop()
+
+
+async def read_from(
+    bootstrap: str,
+    start: Offsets,
+    until: Callable[[list[ConsumerRecord]], bool],
+    what: str,
+    timeout: float = 20.0,
+) -> list[ConsumerRecord]:
+    """The records written from ``start`` on, once ``until(records)`` holds."""
+    consumer = _plain_consumer(bootstrap)
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    try:
+        consumer.assign(list(start))
+        for tp, offset in start.items():
+            consumer.seek(tp, offset)
+        deadline = time.monotonic() + timeout
+        while not until(records):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout:.0f} s for {what}; read {len(records)} record(s)")
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def read_to_end(bootstrap: str, start: Offsets, timeout: float = 20.0) -> list[ConsumerRecord]:
+    """Every record written from ``start`` up to where the topic ends now."""
+    topic = next(iter(start)).topic
+    end = await end_offsets(bootstrap, topic)
+    remaining = {tp for tp in start if end[tp] > start[tp]}
+    if not remaining:
+        return []
+    consumer = _plain_consumer(bootstrap)
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    try:
+        consumer.assign(list(start))
+        for tp, offset in start.items():
+            consumer.seek(tp, offset)
+        deadline = time.monotonic() + timeout
+        while remaining:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout:.0f} s to read {topic} to its end")
+            batches = await consumer.getmany(timeout_ms=200)
+            for tp, batch in batches.items():
+                records.extend(r for r in batch if r.offset < end[tp])
+                if await consumer.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+        return records
+    finally:
+        await consumer.stop()
+
+
+def removed(dossier: str, move: str = "m") -> Envelope[Any]:
+    payload = DossierRemoved(
+        dossier_id=dossier, move_id=move, piece_ids=[], notification_ids=[], location="a", removed_at=utcnow()
+    )
+    return make_event(payload, source="/tests", subject=dossier)
+
+
+def kept(dossier: str) -> Envelope[Any]:
+    payload = DossierKept(dossier_id=dossier, move_id="m", code="dossier_modifie", reason="changed")
+    return make_event(payload, source="/tests", subject=dossier)
