@@ -97,32 +97,23 @@ async def read_from(
         await consumer.stop()
 
 
-async def read_to_end(bootstrap: str, start: Offsets, timeout: float = 20.0) -> list[ConsumerRecord]:
-    """Every record written from ``start`` up to where the topic ends now."""
+async def read_to_end(
+    bootstrap: str, start: Offsets, producer: Any, key: str, timeout: float = 20.0
+) -> list[ConsumerRecord]:
+    """Every record keyed ``key`` written from ``start`` on, up to now. The broker's end offsets can lag
+    just behind what it acknowledged, so "now" is a sentinel sent with that key (same partition) and
+    read back; the sentinel is left out."""
     topic = next(iter(start)).topic
-    end = await end_offsets(bootstrap, topic)
-    remaining = {tp for tp in start if end[tp] > start[tp]}
-    if not remaining:
-        return []
-    consumer = _plain_consumer(bootstrap)
-    await consumer.start()
-    records: list[ConsumerRecord] = []
-    try:
-        consumer.assign(list(start))
-        for tp, offset in start.items():
-            consumer.seek(tp, offset)
-        deadline = time.monotonic() + timeout
-        while remaining:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"waited {timeout:.0f} s to read {topic} to its end")
-            batches = await consumer.getmany(timeout_ms=200)
-            for tp, batch in batches.items():
-                records.extend(r for r in batch if r.offset < end[tp])
-                if await consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
-        return records
-    finally:
-        await consumer.stop()
+    sentinel = await producer.send_and_wait(topic, value=b"end-of-test-sentinel", key=key.encode())
+    tp = TopicPartition(topic, sentinel.partition)
+    records = await read_from(
+        bootstrap,
+        {tp: start[tp]},
+        lambda rs: any(r.offset >= sentinel.offset for r in rs),
+        f"the sentinel at {topic}[{tp.partition}]@{sentinel.offset}",
+        timeout,
+    )
+    return [r for r in records if r.key == key.encode() and r.offset < sentinel.offset]
 
 
 def removed(dossier: str, move: str = "m") -> Envelope[Any]:
