@@ -172,13 +172,16 @@ class EventConsumer:
 
     async def _run(self) -> None:
         while True:
-            epoch = self.epoch
             try:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=self.max_records)
             except KafkaError as exc:
                 log.warning("%s: fetch failed, retrying: %r", self.name, exc)
                 await asyncio.sleep(1.0)
                 continue
+            # Taken when the records are returned, not before the wait: aiokafka returns only records of
+            # the assignment and position current at that moment, and a rebalance during the wait (a
+            # member's first one included) must not keep this batch's offsets from being committed.
+            epoch = self.epoch
             if batches:
                 # Partitions are independent: handle them concurrently, each one in order.
                 await asyncio.gather(*(self._handle_partition(tp, records, epoch) for tp, records in batches.items()))
