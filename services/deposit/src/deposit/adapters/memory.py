@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from contracts import CodeMotif, CompteType, Contact, Echeance, PieceSnapshot, Statut, Structure, utcnow
 from deposit.adapters.codes import new_code
 from deposit.adapters.directory import account_of, habilitation_document, new_token, token_hash
-from deposit.adapters.idempotency import Reservation
+from deposit.adapters.idempotency import LostReservation, Reservation
 from deposit.adapters.pieces import ConcurrentChange, _attente, _history_doc, from_mongo, parties_of, to_mongo
 from deposit.adapters.rattachements import PENDING, Etat
 from deposit.domain.authority import Account
@@ -367,8 +367,6 @@ class MemoryIdempotency(MemoryStore):
             return
         record = self.keys.get(reservation.key_id)
         if record is None or record["owner"] != reservation.owner or "status" in record:
-            from deposit.adapters.idempotency import LostReservation
-
             raise LostReservation(reservation.key_id)
         record.update(status=status, body=copy.deepcopy(body), completed_at=utcnow())
         record.pop("lease_until", None)

@@ -22,13 +22,13 @@ from contracts import (
 )
 from deposit.adapters.idempotency import Reservation, fingerprint_of_digests
 from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, snapshot_of, submission
-from deposit.api.models import PieceInput
 from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.domain import deposit_rules as rules
 from deposit.domain.circuit import check_follow, party_field
 from deposit.domain.errors import FieldError, Refusal
 from deposit.domain.piece import change_status, initial_history
 from deposit.usecases.archived import archived_piece_refusal
+from deposit.usecases.commands import PieceInput
 from deposit.usecases.idempotent import Answer, once
 from deposit.usecases.parse_input import parse_piece
 from deposit.usecases.status_events import record_change
