@@ -44,8 +44,12 @@ TxT = TypeVar("TxT", bound=Transaction)
 
 
 class UnitOfWork(Protocol[TxT]):  # type: ignore[misc]
-    async def run(self, work: Callable[[TxT], Awaitable[T]], *, claim: str | None = None) -> T | None:
-        """``work(tx)`` in one transaction; None, without running it, when ``claim`` was claimed before."""
+    async def run(
+        self, work: Callable[[TxT], Awaitable[T]], *, claim: str | None = None, session: Any = None
+    ) -> T | None:
+        """``work(tx)`` in one transaction; None, without running it, when ``claim`` was claimed before.
+        ``session``: the database session to run it in when the caller holds one (an adapter's business,
+        e.g. a lease that recorded that session's id); the in-memory unit of work ignores it."""
         ...
 
 
@@ -65,7 +69,13 @@ class MongoUnitOfWork(Generic[TxT]):
         self.processed = processed
         self.bind = bind
 
-    async def run(self, work: Callable[[TxT], Awaitable[T]], *, claim: str | None = None) -> T | None:
+    async def run(
+        self,
+        work: Callable[[TxT], Awaitable[T]],
+        *,
+        claim: str | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> T | None:
         async def body(session: AsyncClientSession) -> tuple[bool, T | None]:
             if claim is not None:
                 if self.processed is None:
@@ -80,7 +90,7 @@ class MongoUnitOfWork(Generic[TxT]):
                 await self.outbox.add_all(tx.events, session)
             return bool(tx.events), result
 
-        published, result = await in_transaction(self.client, body)
+        published, result = await in_transaction(self.client, body, session)
         if published and self.outbox is not None:
             self.outbox.notify()
         return result
@@ -111,7 +121,9 @@ class MemoryUnitOfWork(Generic[TxT]):
         self.published: list[Envelope[Any]] = []
         self.commits = 0
 
-    async def run(self, work: Callable[[TxT], Awaitable[T]], *, claim: str | None = None) -> T | None:
+    async def run(
+        self, work: Callable[[TxT], Awaitable[T]], *, claim: str | None = None, session: Any = None
+    ) -> T | None:
         if claim is not None and claim in self.claimed:
             return None
         saved = [store.snapshot() for store in self.stores]

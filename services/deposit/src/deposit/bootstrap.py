@@ -1,11 +1,6 @@
 """Composition root: builds the real adapters from settings and starts/stops the background work
 (outbox relay, reconciler, routing-decision consumer)."""
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from pymongo import AsyncMongoClient
-
 from contracts import topics
 from deposit.adapters.archived import ArchivedDossiers
 from deposit.adapters.audit import AuditLog
@@ -16,55 +11,17 @@ from deposit.adapters.idempotency import IdempotencyStore
 from deposit.adapters.pieces import PieceStore
 from deposit.adapters.publication import DirectoryPublication
 from deposit.adapters.rattachements import Rattachements
+from deposit.context import DepositContext
+from deposit.handlers.registry import handlers
+from deposit.reconciler import Reconciler
 from deposit.settings import DepositSettings
-from messaging.clock import Clock
 from messaging.outbox import Outbox, OutboxRelay
 from messaging.processed import ProcessedEvents
 from messaging.runtime import Runtime
-
-if TYPE_CHECKING:
-    from deposit.reconciler import Reconciler
-
-SOURCE = "/travaux/deposit"
-
-
-@dataclass
-class DepositContext:
-    settings: DepositSettings
-    runtime: Runtime
-    pieces: PieceStore
-    documents: DocumentStore
-    directory: DirectoryStore
-    idempotency: IdempotencyStore
-    outbox: Outbox
-    processed: ProcessedEvents
-    relay: OutboxRelay
-    archived: ArchivedDossiers
-    codes: OneTimeCodes
-    invitations: Rattachements
-    demandes: Rattachements
-    audit: AuditLog
-    publication: DirectoryPublication
-    clock: Clock = field(default_factory=Clock)  # the business clock: dates of deposits, actions, decisions
-    reconciler: "Reconciler | None" = None
-
-    @property
-    def client(self) -> AsyncMongoClient:
-        return self.runtime.client
-
-    async def checks(self) -> dict[str, bool]:
-        enabled = self.settings.outbox_relay_enabled
-        background = {
-            "outbox_relay": self.relay.running or not enabled,
-            "reconciler": not enabled or (self.reconciler is not None and self.reconciler.running),
-        }
-        return {**await self.runtime.checks(), **background}
+from messaging.unit_of_work import MongoUnitOfWork
 
 
 async def start(settings: DepositSettings) -> DepositContext:
-    from deposit.handlers.registry import handlers  # late: handlers import this module's context type
-    from deposit.reconciler import Reconciler
-
     runtime = await Runtime.open("deposit", settings, settings.deposit_database)
     database = runtime.database
     outbox = Outbox(database, settings.outbox_retention_seconds)
@@ -92,6 +49,7 @@ async def start(settings: DepositSettings) -> DepositContext:
         audit=AuditLog(database),
         publication=DirectoryPublication(database),
     )
+    ctx.uow = MongoUnitOfWork(runtime.client, outbox, ctx.processed, bind=ctx.bind)
     ctx.reconciler = Reconciler(ctx)
     stores = (ctx.pieces, ctx.documents, ctx.directory, ctx.idempotency, ctx.outbox, ctx.processed, ctx.archived)
     for store in (*stores, ctx.codes, ctx.invitations, ctx.demandes, ctx.audit):
@@ -109,5 +67,7 @@ async def start(settings: DepositSettings) -> DepositContext:
 async def stop(ctx: DepositContext) -> None:
     if ctx.reconciler is not None:
         await ctx.reconciler.stop()
-    await ctx.relay.stop()
-    await ctx.runtime.close()
+    if ctx.relay is not None:
+        await ctx.relay.stop()
+    if ctx.runtime is not None:
+        await ctx.runtime.close()

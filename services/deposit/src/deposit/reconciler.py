@@ -19,14 +19,12 @@ import uuid
 from datetime import datetime, timedelta
 
 from prometheus_client import Counter
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import PieceSubmitted, SubmissionReason, make_event, topics, utcnow
 from deposit.adapters.pieces import PARTY_FIELDS, snapshot_of
-from deposit.bootstrap import SOURCE, DepositContext
+from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.usecases.publish_directory import publish_directory, publish_structures
 from messaging.lease import Lease
-from messaging.mongo import in_transaction
 from messaging.tasks import BackgroundLoop
 
 log = logging.getLogger(__name__)
@@ -39,7 +37,9 @@ class Reconciler(BackgroundLoop):
     task_name = "reconciler"
 
     def __init__(self, ctx: DepositContext):
+        assert ctx.outbox is not None and ctx.runtime is not None  # the reconciler runs on the real stores
         self.ctx = ctx
+        self.outbox = ctx.outbox
         settings = ctx.settings
         self.lease = Lease(ctx.outbox.lease, "reconciler", settings.outbox_lease_seconds)
         self.interval = settings.reconcile_interval_seconds
@@ -66,7 +66,7 @@ class Reconciler(BackgroundLoop):
         # Not those whose event the relay has not published yet, or only just: their clock starts then. (No
         # write for them: a multi-document update on pièces in the middle of transactions on them stalled the
         # local database; they come back at the next pass, an ``after`` later at most.)
-        in_flight = await self.ctx.outbox.in_flight([r["soumission"]["event_id"] for r in overdue], now - self.after)
+        in_flight = await self.outbox.in_flight([r["soumission"]["event_id"] for r in overdue], now - self.after)
         redriven, named = 0, set()
         for record in overdue:
             if record["soumission"]["event_id"] in in_flight:
@@ -82,7 +82,7 @@ class Reconciler(BackgroundLoop):
             count = await publish_structures(self.ctx, sorted(named))
             REDRIVEN.labels("structure").inc(count)
             log.warning("reconciler: %d structures named by pièces still waiting announced again", count)
-        self.ctx.outbox.notify()
+        self.outbox.notify()
         return redriven
 
     async def _submit_again(self, record: dict, now: datetime) -> bool:
@@ -98,13 +98,13 @@ class Reconciler(BackgroundLoop):
         # Less and less often while no decision comes (routing down for long): after, 2×, 4× … 16× after.
         next_at = now + self.after * 2 ** min(waiting.get("relances", 0) + 1, 4)
 
-        async def work(session: AsyncClientSession) -> bool:
-            if not await self.ctx.pieces.submission_sent_again(piece.piece_id, waiting["event_id"], next_at, session):
+        async def work(tx: DepositTx) -> bool:
+            if not await tx.pieces.submission_sent_again(piece.piece_id, waiting["event_id"], next_at):
                 return False  # decided meanwhile
-            await self.ctx.outbox.add(event, session)
+            tx.publish(event)
             return True
 
-        return await in_transaction(self.ctx.client, work)
+        return bool(await self.ctx.uow.run(work))
 
     async def check_directory(self) -> int:
         """Publish the whole directory again when the broker lost ``travaux.structures``."""
@@ -119,7 +119,7 @@ class Reconciler(BackgroundLoop):
             reason = "it was never published whole"
         elif last.get("topic_id") != str(topic_id):
             reason = "the topic is not the one it was last published on: the broker lost it"
-        elif not await self.ctx.outbox.collection.count_documents({"topic": topics.STRUCTURES}):
+        elif not await self.outbox.collection.count_documents({"topic": topics.STRUCTURES}):
             if not any((await broker.end_offsets(topics.STRUCTURES)).values()):
                 reason = f"the topic is empty, and there are {structures} structures"
         if reason is None:

@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from deposit.adapters.bound import Bound
 
-class ArchivedDossiers:
+
+class ArchivedDossiers(Bound):
     def __init__(self, database: AsyncDatabase):
         self.collection = database["archived_dossiers"]
 
@@ -26,7 +27,6 @@ class ArchivedDossiers:
         pieces: list[dict[str, Any]],
         location: str,
         removed_at: datetime,
-        session: AsyncClientSession,
     ) -> None:
         await self.collection.insert_one(
             {
@@ -39,11 +39,11 @@ class ArchivedDossiers:
                     for p in pieces
                 ],
             },
-            session=session,
+            session=self.session,
         )
 
-    async def of_dossier(self, dossier_id: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": dossier_id}, session=session)
+    async def of_dossier(self, dossier_id: str) -> dict[str, Any] | None:
+        return await self.collection.find_one({"_id": dossier_id}, session=self.session)
 
     async def of_piece(self, piece_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The dossier's tombstone and the pièce's entry in it, if the pièce was archived."""

@@ -4,14 +4,14 @@
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import utcnow
+from deposit.adapters.bound import Bound
 from readmodel.access import Principal
 
 
-class AuditLog:
+class AuditLog(Bound):
     def __init__(self, database: AsyncDatabase):
         self.collection = database["audit"]
 
@@ -24,7 +24,6 @@ class AuditLog:
         actor: Principal | str,
         action: str,
         cible: str | None,
-        session: AsyncClientSession,
         structure: str | None = None,
         via: str = "code",
         **details: Any,
@@ -43,7 +42,7 @@ class AuditLog:
                 "structure": structure,
                 "details": {k: v for k, v in details.items() if v is not None},
             },
-            session=session,
+            session=self.session,
         )
 
     async def entries(self, structures: list[str] | None, skip: int, limit: int) -> list[dict[str, Any]]:

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import CodeMotif, utcnow
+from deposit.adapters.bound import Bound
 from deposit.adapters.directory import token_hash
 
 
@@ -21,7 +21,7 @@ def new_code() -> str:
     return secrets.token_urlsafe(24)
 
 
-class OneTimeCodes:
+class OneTimeCodes(Bound):
     def __init__(self, database: AsyncDatabase):
         self.collection = database["account_codes"]
 
@@ -34,7 +34,6 @@ class OneTimeCodes:
         email: str,
         motif: CodeMotif,
         ttl: timedelta,
-        session: AsyncClientSession,
         invitation_id: str | None = None,
     ) -> tuple[str, datetime]:
         """A new code for ``email``; returns the secret (to e-mail, never stored) and its expiry."""
@@ -49,13 +48,13 @@ class OneTimeCodes:
                 "created_at": now,
                 "expires_at": expires_at,
             },
-            session=session,
+            session=self.session,
         )
         return code, expires_at
 
-    async def redeem(self, code: str, session: AsyncClientSession) -> dict[str, Any] | None:
+    async def redeem(self, code: str) -> dict[str, Any] | None:
         """The code's record, deleted so it never works again; None if unknown, used or expired."""
-        record = await self.collection.find_one_and_delete({"_id": token_hash(code)}, session=session)
+        record = await self.collection.find_one_and_delete({"_id": token_hash(code)}, session=self.session)
         if record is None or record["expires_at"] <= utcnow():
             return None
         return record
@@ -63,5 +62,5 @@ class OneTimeCodes:
     async def issued_since(self, email: str, since: datetime) -> int:
         return await self.collection.count_documents({"email": email, "created_at": {"$gte": since}})
 
-    async def forget_invitation(self, invitation_id: str, session: AsyncClientSession) -> None:
-        await self.collection.delete_many({"invitation_id": invitation_id}, session=session)
+    async def forget_invitation(self, invitation_id: str) -> None:
+        await self.collection.delete_many({"invitation_id": invitation_id}, session=self.session)

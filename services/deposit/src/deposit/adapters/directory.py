@@ -13,10 +13,10 @@ import time
 import uuid
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import CompteType, Contact, Profil, Structure, utcnow
+from deposit.adapters.bound import Bound
 from deposit.domain.authority import Account
 from readmodel.access import Habilitation, Principal
 
@@ -60,7 +60,7 @@ def habilitation_document(habilitation: Habilitation) -> dict[str, Any]:
     }
 
 
-class DirectoryStore:
+class DirectoryStore(Bound):
     def __init__(self, database: AsyncDatabase, cache_seconds: float = 0.0):
         self.structures = database["structures"]
         self.users = database["users"]
@@ -78,19 +78,21 @@ class DirectoryStore:
 
     # -- structures ----------------------------------------------------------------------------------
 
-    async def upsert(self, structure: Structure, session: AsyncClientSession) -> bool:
+    async def upsert(self, structure: Structure) -> bool:
         """Store ``structure`` (its contacts are derived, never stored); True when something changed."""
         document = structure.model_dump(mode="json", exclude={"contacts"})
-        result = await self.structures.replace_one({"_id": structure.siret}, document, upsert=True, session=session)
+        result = await self.structures.replace_one(
+            {"_id": structure.siret}, document, upsert=True, session=self.session
+        )
         return result.upserted_id is not None or result.modified_count == 1
 
-    async def get(self, siret: str, session: AsyncClientSession | None = None) -> Structure | None:
-        document = await self.structures.find_one({"_id": siret}, session=session)
+    async def get(self, siret: str) -> Structure | None:
+        document = await self.structures.find_one({"_id": siret}, session=self.session)
         return None if document is None else Structure.model_validate(document)
 
-    async def touch(self, siret: str, session: AsyncClientSession) -> None:
+    async def touch(self, siret: str) -> None:
         """Write the structure's record, so that concurrent transactions changing its habilitations conflict."""
-        await self.structures.update_one({"_id": siret}, {"$inc": {"revision": 1}}, session=session)
+        await self.structures.update_one({"_id": siret}, {"$inc": {"revision": 1}}, session=self.session)
 
     async def all(self) -> list[Structure]:
         return [Structure.model_validate(d) async for d in self.structures.find({}).sort("_id", 1)]
@@ -99,14 +101,14 @@ class DirectoryStore:
         cursor = self.structures.find({"_id": {"$in": sorted(s for s in sirets if s)}})
         return {d["_id"]: Structure.model_validate(d) async for d in cursor}
 
-    async def published(self, siret: str, session: AsyncClientSession | None = None) -> Structure | None:
+    async def published(self, siret: str) -> Structure | None:
         """The structure as the directory topic carries it: with the contacts its habilitations give."""
-        structure = await self.get(siret, session)
+        structure = await self.get(siret)
         if structure is None:
             return None
         contacts = []
         people = {"habilitations.siret": siret, "active": True, "type": {"$ne": CompteType.TECHNIQUE.value}}
-        async for user in self.users.find(people, session=session):
+        async for user in self.users.find(people, session=self.session):
             for h in user.get("habilitations", []):
                 if h["siret"] == siret:
                     contacts.append(
@@ -116,13 +118,13 @@ class DirectoryStore:
 
     # -- accounts and habilitations ------------------------------------------------------------------
 
-    async def get_user(self, account_id: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
-        return await self.users.find_one({"_id": account_id}, session=session)
+    async def get_user(self, account_id: str) -> dict[str, Any] | None:
+        return await self.users.find_one({"_id": account_id}, session=self.session)
 
-    async def account(self, account_id: str, session: AsyncClientSession | None = None) -> Account | None:
-        return account_of(await self.get_user(account_id, session))
+    async def account(self, account_id: str) -> Account | None:
+        return account_of(await self.get_user(account_id))
 
-    async def create_person(self, email: str, nom: str, session: AsyncClientSession) -> None:
+    async def create_person(self, email: str, nom: str) -> None:
         """A person's account, not activated until its owner redeems a code sent to ``email``."""
         await self.users.insert_one(
             {
@@ -135,12 +137,10 @@ class DirectoryStore:
                 "habilitations": [],
                 "cree_le": utcnow(),
             },
-            session=session,
+            session=self.session,
         )
 
-    async def create_technical(
-        self, account_id: str, libelle: str, habilitation: Habilitation, session: AsyncClientSession
-    ) -> None:
+    async def create_technical(self, account_id: str, libelle: str, habilitation: Habilitation) -> None:
         await self.users.insert_one(
             {
                 "_id": account_id,
@@ -153,37 +153,35 @@ class DirectoryStore:
                 "habilitations": [habilitation_document(habilitation)],
                 "cree_le": utcnow(),
             },
-            session=session,
+            session=self.session,
         )
 
-    async def activate(self, account_id: str, session: AsyncClientSession) -> None:
-        await self.users.update_one({"_id": account_id}, {"$set": {"activated": True}}, session=session)
+    async def activate(self, account_id: str) -> None:
+        await self.users.update_one({"_id": account_id}, {"$set": {"activated": True}}, session=self.session)
 
-    async def update_account(
-        self, account_id: str, session: AsyncClientSession, nom: str | None = None, active: bool | None = None
-    ) -> None:
+    async def update_account(self, account_id: str, nom: str | None = None, active: bool | None = None) -> None:
         changes = {k: v for k, v in (("nom", nom), ("active", active)) if v is not None}
         if changes:
-            await self.users.update_one({"_id": account_id}, {"$set": changes}, session=session)
+            await self.users.update_one({"_id": account_id}, {"$set": changes}, session=self.session)
 
-    async def accounts_on(self, siret: str, session: AsyncClientSession | None = None) -> list[Account]:
-        cursor = self.users.find({"habilitations.siret": siret}, session=session).sort("_id", 1)
+    async def accounts_on(self, siret: str) -> list[Account]:
+        cursor = self.users.find({"habilitations.siret": siret}, session=self.session).sort("_id", 1)
         return [account_of(u) async for u in cursor]
 
-    async def set_habilitation(self, account_id: str, habilitation: Habilitation, session: AsyncClientSession) -> None:
+    async def set_habilitation(self, account_id: str, habilitation: Habilitation) -> None:
         """One habilitation per (account, structure): a new one replaces the previous."""
         await self.users.update_one(
-            {"_id": account_id}, {"$pull": {"habilitations": {"siret": habilitation.siret}}}, session=session
+            {"_id": account_id}, {"$pull": {"habilitations": {"siret": habilitation.siret}}}, session=self.session
         )
         await self.users.update_one(
-            {"_id": account_id}, {"$push": {"habilitations": habilitation_document(habilitation)}}, session=session
+            {"_id": account_id}, {"$push": {"habilitations": habilitation_document(habilitation)}}, session=self.session
         )
 
-    async def remove_habilitation(self, account_id: str, siret: str, session: AsyncClientSession) -> bool:
+    async def remove_habilitation(self, account_id: str, siret: str) -> bool:
         result = await self.users.update_one(
             {"_id": account_id, "habilitations.siret": siret},
             {"$pull": {"habilitations": {"siret": siret}}},
-            session=session,
+            session=self.session,
         )
         return result.modified_count == 1
 
@@ -205,9 +203,7 @@ class DirectoryStore:
 
     # -- tokens --------------------------------------------------------------------------------------
 
-    async def create_token(
-        self, account_id: str, libelle: str, session: AsyncClientSession
-    ) -> tuple[dict[str, Any], str]:
+    async def create_token(self, account_id: str, libelle: str) -> tuple[dict[str, Any], str]:
         secret = new_token()
         document = {
             "_id": token_hash(secret),
@@ -216,14 +212,14 @@ class DirectoryStore:
             "libelle": libelle,
             "cree_le": utcnow(),
         }
-        await self.tokens.insert_one(document, session=session)
+        await self.tokens.insert_one(document, session=self.session)
         return document, secret
 
     async def tokens_of(self, account_id: str) -> list[dict[str, Any]]:
         return [t async for t in self.tokens.find({"email": account_id}).sort("cree_le", 1)]
 
-    async def revoke_token(self, account_id: str, token_id: str, session: AsyncClientSession) -> bool:
-        result = await self.tokens.delete_one({"email": account_id, "token_id": token_id}, session=session)
+    async def revoke_token(self, account_id: str, token_id: str) -> bool:
+        result = await self.tokens.delete_one({"email": account_id, "token_id": token_id}, session=self.session)
         return result.deleted_count == 1
 
     async def principal(self, secret: str) -> Principal | None:

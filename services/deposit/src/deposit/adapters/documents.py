@@ -14,17 +14,17 @@ from typing import Any, BinaryIO
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import utcnow
+from deposit.adapters.bound import Bound
 
 BUCKET = "documents"
 CHUNK_SIZE = 255 * 1024  # GridFS's default chunk size
 CHUNKS_PER_WRITE = 4  # about 1 MiB in memory at a time, in one round trip
 
 
-class DocumentStore:
+class DocumentStore(Bound):
     def __init__(self, database: AsyncDatabase):
         self.bucket = AsyncGridFSBucket(database, bucket_name=BUCKET, chunk_size_bytes=CHUNK_SIZE)
         self.files = database[f"{BUCKET}.files"]
@@ -35,9 +35,7 @@ class DocumentStore:
         await self.files.create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
         await self.chunks.create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
 
-    async def put(
-        self, piece_id: str, filename: str, content_type: str, source: BinaryIO, session: AsyncClientSession
-    ) -> dict[str, Any]:
+    async def put(self, piece_id: str, filename: str, content_type: str, source: BinaryIO) -> dict[str, Any]:
         """Store the file ``source`` holds inside ``session``'s transaction, reading it from the start a few
         chunks at a time (never whole: a transaction retried by the driver reads it again); returns what
         the pièce records of it."""
@@ -52,7 +50,7 @@ class DocumentStore:
                 for i, offset in enumerate(range(0, len(block), CHUNK_SIZE))
             ]
             n += len(chunks)
-            await self.chunks.insert_many(chunks, session=session)
+            await self.chunks.insert_many(chunks, session=self.session)
         digest = sha256.hexdigest()
         await self.files.insert_one(
             {
@@ -63,7 +61,7 @@ class DocumentStore:
                 "filename": filename,
                 "metadata": {"piece_id": piece_id, "content_type": content_type, "sha256": digest},
             },
-            session=session,
+            session=self.session,
         )
         return {
             "file_id": file_id,
@@ -73,10 +71,10 @@ class DocumentStore:
             "sha256": digest,
         }
 
-    async def delete(self, file_ids: list[ObjectId], session: AsyncClientSession) -> None:
+    async def delete(self, file_ids: list[ObjectId]) -> None:
         """Remove files (metadata and chunks) inside ``session``'s transaction."""
-        await self.chunks.delete_many({"files_id": {"$in": file_ids}}, session=session)
-        await self.files.delete_many({"_id": {"$in": file_ids}}, session=session)
+        await self.chunks.delete_many({"files_id": {"$in": file_ids}}, session=self.session)
+        await self.files.delete_many({"_id": {"$in": file_ids}}, session=self.session)
 
     async def read(self, file_id: ObjectId) -> bytes:
         stream = await self.bucket.open_download_stream(file_id)

@@ -12,15 +12,20 @@ import asyncio
 import hashlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from contracts import utcnow
+from deposit.adapters.bound import Bound
+from messaging.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +55,20 @@ class Reservation:
     owner: str = ""
     session: AsyncClientSession | None = None
 
-    async def complete(self, status: int, body: dict[str, Any], session: AsyncClientSession) -> None:
-        """Record the answer; call first in the transaction of the change (it aborts if the key was lost)."""
-        if self.store is not None:
-            await self.store.complete(self, status, body, session)
+    async def run(
+        self, uow: "UnitOfWork[Any]", status: int, body: dict[str, Any], work: Callable[[Any], Awaitable[T]]
+    ) -> T:
+        """``work(tx)`` in the unit of work, in this reservation's session (the one its record names), after
+        recording the answer first thing in that transaction (it aborts if the key was lost)."""
+
+        async def completing(tx: Any) -> T:
+            await tx.idempotency.complete(self, status, body)
+            return await work(tx)
+
+        return await uow.run(completing, session=self.session)  # type: ignore[return-value]
 
 
-class IdempotencyStore:
+class IdempotencyStore(Bound):
     def __init__(self, database: AsyncDatabase, lease_seconds: float):
         self.client = database.client
         self.collection = database["idempotency_keys"]
@@ -116,16 +128,17 @@ class IdempotencyStore:
         log.info("idempotency key taken over from attempt %s, whose lease ran out", abandoned["owner"])
         return self._held(abandoned["_id"], owner, session)
 
-    async def complete(
-        self, reservation: Reservation, status: int, body: dict[str, Any], session: AsyncClientSession
-    ) -> None:
+    async def complete(self, reservation: Reservation, status: int, body: dict[str, Any]) -> None:
+        """Record the answer of ``reservation`` (nothing without a key)."""
+        if not reservation.key_id:
+            return
         done = await self.collection.update_one(
             {"_id": reservation.key_id, "owner": reservation.owner, "status": {"$exists": False}},
             {
                 "$set": {"status": status, "body": body, "completed_at": utcnow()},
                 "$unset": {"lease_until": "", "lsid": ""},
             },
-            session=session,
+            session=self.session,
         )
         if done.matched_count == 0:
             raise LostReservation(reservation.key_id)

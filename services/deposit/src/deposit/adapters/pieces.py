@@ -22,10 +22,10 @@ from typing import Any
 
 from bson.decimal128 import Decimal128
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Echeance, PieceSnapshot, Statut, utcnow
+from deposit.adapters.bound import Bound
 from deposit.domain.deposit_rules import PARTY_FIELDS
 from deposit.domain.piece import HistoryEntry, StatusChange
 from readmodel import visibility
@@ -66,7 +66,7 @@ def _attente(change_or_none: StatusChange | None) -> dict[str, Any] | None:
     )
 
 
-class PieceStore:
+class PieceStore(Bound):
     def __init__(self, database: AsyncDatabase):
         self.pieces = database["pieces"]
         self.dossiers = database["dossiers"]
@@ -86,7 +86,6 @@ class PieceStore:
         document: dict[str, Any],
         history: list[HistoryEntry],
         parties: set[str],
-        session: AsyncClientSession,
         new_parties: frozenset[str] = frozenset(),
         submission: dict[str, Any] | None = None,
     ) -> None:
@@ -104,7 +103,7 @@ class PieceStore:
         )
         if submission is not None:
             record["soumission"] = submission
-        await self.pieces.insert_one(record, session=session)
+        await self.pieces.insert_one(record, session=self.session)
         if snapshot.piece_precedente_id is None:
             await self.dossiers.insert_one(
                 {
@@ -116,7 +115,7 @@ class PieceStore:
                     "ouvert_le": snapshot.deposee_le,
                     "derniere_activite": snapshot.deposee_le,
                 },
-                session=session,
+                session=self.session,
             )
             return
         await self.dossiers.update_one(
@@ -126,43 +125,39 @@ class PieceStore:
                 "$addToSet": {"parties": {"$each": sorted(parties)}},
                 "$max": {"derniere_activite": snapshot.deposee_le},
             },
-            session=session,
+            session=self.session,
         )
         if new_parties:  # every pièce of the dossier becomes visible to a party the new pièce brings in
             await self.pieces.update_many(
                 {"dossier_id": snapshot.dossier_id},
                 {"$addToSet": {"parties": {"$each": sorted(new_parties)}}},
-                session=session,
+                session=self.session,
             )
 
-    async def get(self, piece_id: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
-        record = await self.pieces.find_one({"_id": piece_id}, session=session)
+    async def get(self, piece_id: str) -> dict[str, Any] | None:
+        record = await self.pieces.find_one({"_id": piece_id}, session=self.session)
         return None if record is None else from_mongo(record)
 
     async def get_dossier(self, dossier_id: str) -> dict[str, Any] | None:
         return await self.dossiers.find_one({"_id": dossier_id})
 
-    async def raw_dossier(
-        self, dossier_id: str, session: AsyncClientSession | None = None
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    async def raw_dossier(self, dossier_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The dossier's record and its pièces' records exactly as stored (pièces by id)."""
-        dossier = await self.dossiers.find_one({"_id": dossier_id}, session=session)
+        dossier = await self.dossiers.find_one({"_id": dossier_id}, session=self.session)
         if dossier is None:
             return None, []
-        cursor = self.pieces.find({"dossier_id": dossier_id}, session=session).sort("_id", ASCENDING)
+        cursor = self.pieces.find({"dossier_id": dossier_id}, session=self.session).sort("_id", ASCENDING)
         return dossier, await cursor.to_list()
 
-    async def remove_dossier(self, dossier_id: str, session: AsyncClientSession) -> None:
-        await self.pieces.delete_many({"dossier_id": dossier_id}, session=session)
-        await self.dossiers.delete_one({"_id": dossier_id}, session=session)
+    async def remove_dossier(self, dossier_id: str) -> None:
+        await self.pieces.delete_many({"dossier_id": dossier_id}, session=self.session)
+        await self.dossiers.delete_one({"_id": dossier_id}, session=self.session)
 
     async def pieces_of(self, dossier_id: str) -> list[dict[str, Any]]:
         cursor = self.pieces.find({"dossier_id": dossier_id}).sort("deposee_le", ASCENDING)
         return [from_mongo(r) async for r in cursor]
 
-    async def apply(
-        self, change: StatusChange, session: AsyncClientSession, submission: dict[str, Any] | None = None
-    ) -> None:
+    async def apply(self, change: StatusChange, submission: dict[str, Any] | None = None) -> None:
         """Move the pièce to its new status, only if it still has the status the change was computed from.
         ``submission``: the change sends it to routing again (else it no longer waits for routing)."""
         piece = change.snapshot
@@ -173,7 +168,7 @@ class PieceStore:
             fields[visibility.FLAG] = change.hidden_from_supplier
             if change.hidden_from_supplier:
                 before = await self.pieces.find_one(
-                    {"_id": piece.piece_id}, list(visibility.VIEW_FIELDS), session=session
+                    {"_id": piece.piece_id}, list(visibility.VIEW_FIELDS), session=self.session
                 )
                 fields[visibility.SUPPLIER_VIEW] = visibility.supplier_view(before or {})
         update: dict[str, Any] = {"$set": fields, "$push": {"historique": _history_doc(change.entry)}}
@@ -182,7 +177,7 @@ class PieceStore:
         else:
             update["$unset"] = {"soumission": ""}
         result = await self.pieces.update_one(
-            {"_id": piece.piece_id, "statut": change.previous.value}, update, session=session
+            {"_id": piece.piece_id, "statut": change.previous.value}, update, session=self.session
         )
         if result.modified_count != 1:
             raise ConcurrentChange(piece.piece_id)
@@ -190,43 +185,43 @@ class PieceStore:
         await self.dossiers.update_one(
             {"_id": piece.dossier_id},
             {"$max": {"derniere_activite": change.entry.at}, "$addToSet": {"parties": {"$each": new_parties}}},
-            session=session,
+            session=self.session,
         )
         if any(field in PARTY_FIELDS for field in change.updates):  # a recycled MOA or destinataire
             await self.pieces.update_many(
-                {"dossier_id": piece.dossier_id}, {"$addToSet": {"parties": {"$each": new_parties}}}, session=session
+                {"dossier_id": piece.dossier_id},
+                {"$addToSet": {"parties": {"$each": new_parties}}},
+                session=self.session,
             )
 
-    async def add_attachments(self, piece_id: str, stored: list[dict[str, Any]], session: AsyncClientSession) -> None:
+    async def add_attachments(self, piece_id: str, stored: list[dict[str, Any]]) -> None:
         await self.pieces.update_one(
-            {"_id": piece_id}, {"$push": {"document.attachments": {"$each": stored}}}, session=session
+            {"_id": piece_id}, {"$push": {"document.attachments": {"$each": stored}}}, session=self.session
         )
 
-    async def add_deadline(
-        self, piece_id: str, dossier_id: str, echeance: Echeance, session: AsyncClientSession
-    ) -> bool:
+    async def add_deadline(self, piece_id: str, dossier_id: str, echeance: Echeance) -> bool:
         """Record a legal deadline reached on the pièce, and on its dossier (a tacit procedure opens for the
         dossier: the décompte général not notified in time stays so after the MOE filed its A17)."""
         result = await self.pieces.update_one(
-            {"_id": piece_id, "dossier_id": dossier_id}, {"$addToSet": {"echeances": echeance.value}}, session=session
+            {"_id": piece_id, "dossier_id": dossier_id},
+            {"$addToSet": {"echeances": echeance.value}},
+            session=self.session,
         )
         if result.matched_count != 1:
             return False
         await self.dossiers.update_one(
-            {"_id": dossier_id}, {"$addToSet": {"echeances": echeance.value}}, session=session
+            {"_id": dossier_id}, {"$addToSet": {"echeances": echeance.value}}, session=self.session
         )
         return True
 
-    async def dossier_deadlines(
-        self, dossier_id: str, session: AsyncClientSession | None = None
-    ) -> frozenset[Echeance]:
-        dossier = await self.dossiers.find_one({"_id": dossier_id}, {"echeances": 1}, session=session)
+    async def dossier_deadlines(self, dossier_id: str) -> frozenset[Echeance]:
+        dossier = await self.dossiers.find_one({"_id": dossier_id}, {"echeances": 1}, session=self.session)
         return frozenset(Echeance(e) for e in (dossier or {}).get("echeances", []))
 
-    async def set_penalties(self, dossier_id: str, penalites: dict[str, Any], session: AsyncClientSession) -> bool:
+    async def set_penalties(self, dossier_id: str, penalites: dict[str, Any]) -> bool:
         """The late-payment penalties routing computed when the dossier was put in payment after its délai."""
         result = await self.dossiers.update_one(
-            {"_id": dossier_id}, {"$set": {"penalites": penalites}}, session=session
+            {"_id": dossier_id}, {"$set": {"penalites": penalites}}, session=self.session
         )
         return result.matched_count == 1
 
@@ -235,14 +230,12 @@ class PieceStore:
         cursor = self.pieces.find({"soumission.next_at": {"$lt": now}}).sort("soumission.next_at", ASCENDING)
         return [from_mongo(r) async for r in cursor.limit(limit)]
 
-    async def submission_sent_again(
-        self, piece_id: str, event_id: str, next_at: datetime, session: AsyncClientSession
-    ) -> bool:
+    async def submission_sent_again(self, piece_id: str, event_id: str, next_at: datetime) -> bool:
         """Note that the submission ``event_id`` went out again; False when the pièce no longer waits for it."""
         result = await self.pieces.update_one(
             {"_id": piece_id, "soumission.event_id": event_id},
             {"$set": {"soumission.next_at": next_at}, "$inc": {"soumission.relances": 1}},
-            session=session,
+            session=self.session,
         )
         return result.modified_count == 1
 

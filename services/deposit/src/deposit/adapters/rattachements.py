@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import utcnow
+from deposit.adapters.bound import Bound
 from readmodel.access import Habilitation
 
 
@@ -24,7 +24,7 @@ class Etat(StrEnum):
 PENDING = Etat.EN_ATTENTE.value
 
 
-class Rattachements:
+class Rattachements(Bound):
     def __init__(self, database: AsyncDatabase, name: str):
         self.collection = database[name]
 
@@ -38,7 +38,6 @@ class Rattachements:
         email: str,
         habilitation: Habilitation,
         par: str,
-        session: AsyncClientSession,
         expires_at: datetime | None = None,
         message: str | None = None,
     ) -> dict[str, Any]:
@@ -57,22 +56,22 @@ class Rattachements:
             "decide_par": None,
             "decide_le": None,
         }
-        await self.collection.insert_one(document, session=session)
+        await self.collection.insert_one(document, session=self.session)
         return document
 
-    async def get(self, rattachement_id: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": rattachement_id}, session=session)
+    async def get(self, rattachement_id: str) -> dict[str, Any] | None:
+        return await self.collection.find_one({"_id": rattachement_id}, session=self.session)
 
-    async def pending(self, siret: str, email: str, session: AsyncClientSession) -> list[dict[str, Any]]:
-        cursor = self.collection.find({"siret": siret, "email": email, "statut": PENDING}, session=session)
+    async def pending(self, siret: str, email: str) -> list[dict[str, Any]]:
+        cursor = self.collection.find({"siret": siret, "email": email, "statut": PENDING}, session=self.session)
         return await cursor.to_list()
 
-    async def decide(self, rattachement_id: str, etat: Etat, par: str, session: AsyncClientSession) -> bool:
+    async def decide(self, rattachement_id: str, etat: Etat, par: str) -> bool:
         """Close a pending one; False if it was no longer pending (decided meanwhile)."""
         result = await self.collection.update_one(
             {"_id": rattachement_id, "statut": PENDING},
             {"$set": {"statut": etat.value, "decide_par": par, "decide_le": utcnow()}},
-            session=session,
+            session=self.session,
         )
         return result.modified_count == 1
 

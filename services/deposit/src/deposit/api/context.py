@@ -2,7 +2,7 @@
 
 from fastapi import Request
 
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext
 
 
 def context(request: Request) -> DepositContext:

@@ -7,7 +7,7 @@ from deposit.api.auth import Caller
 from deposit.api.context import context
 from deposit.api.models import DossierView
 from deposit.api.views import dossier_view
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext
 from deposit.domain.errors import Refusal
 from deposit.usecases.archived import archived_dossier_refusal
 from messaging.problems import problem_responses

@@ -18,7 +18,7 @@ def router(token: str | None) -> APIRouter:
     async def bundle(request: Request, dossier_id: str) -> Response:
         """The dossier as stored, its documents' list and its fingerprint (Extended JSON)."""
         ctx = context(request)
-        found = await dossier_bundle(ctx, dossier_id)
+        found = await dossier_bundle(ctx.pieces, dossier_id)
         if found is not None:
             return extended_json(found)
         tombstone = await ctx.archived.of_dossier(dossier_id)

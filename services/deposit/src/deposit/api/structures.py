@@ -6,12 +6,12 @@ rest and manage the habilitations. Every change that other services need is anno
 """
 
 from fastapi import APIRouter, Request, Response
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import PresenceMoa, Structure
 from deposit.api.auth import Caller, forbidden
 from deposit.api.context import context
 from deposit.api.directory_models import HabilitationInput, StructureUser, UserView, user_view
+from deposit.context import DepositTx
 from deposit.domain import authority
 from deposit.domain.errors import FieldError, Refusal
 from deposit.usecases import rattachements
@@ -76,12 +76,12 @@ async def put_structure(request: Request, siret: str, structure: Structure, call
     if not caller.admin and (current is None or current.publique != structure.publique):
         raise forbidden("Seul l'administrateur crée une structure ou change son caractère public.")
 
-    async def store(session: AsyncClientSession) -> Structure | None:
-        if await ctx.directory.upsert(structure.model_copy(update={"contacts": []}), session):
-            await announce(ctx, {siret}, session)
+    async def store(tx: DepositTx) -> Structure | None:
+        if await tx.directory.upsert(structure.model_copy(update={"contacts": []})):
+            await announce(tx, {siret})
             action = "structure_creee" if current is None else "structure_modifiee"
-            await ctx.audit.record(caller, action, siret, session, siret)
-        return await ctx.directory.published(siret, session)
+            await tx.audit.record(caller, action, siret, siret)
+        return await tx.directory.published(siret)
 
     return await write(ctx, store)
 

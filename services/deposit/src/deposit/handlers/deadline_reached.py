@@ -5,37 +5,30 @@ routing. One transaction with the event id: a re-delivered deadline changes noth
 
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import DeadlineReached, Envelope, SubmissionReason
 from deposit.adapters.pieces import snapshot_of
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext, DepositTx
 from deposit.domain.circuit import lapse_for
 from deposit.domain.piece import change_status
 from deposit.usecases.status_events import record_change
 from messaging.consumer import PermanentError
-from messaging.mongo import in_transaction
 
 
 async def on_deadline_reached(ctx: DepositContext, envelope: Envelope[Any]) -> None:
     reached: DeadlineReached = envelope.data
 
-    async def work(session: AsyncClientSession) -> bool:
-        if not await ctx.processed.claim(str(envelope.id), session):
-            return False
-        if not await ctx.pieces.add_deadline(reached.piece_id, reached.dossier_id, reached.echeance, session):
-            if await ctx.archived.of_dossier(reached.dossier_id, session):
+    async def work(tx: DepositTx) -> None:
+        if not await tx.pieces.add_deadline(reached.piece_id, reached.dossier_id, reached.echeance):
+            if await tx.archived.of_dossier(reached.dossier_id):
                 raise PermanentError("dossier_archive", f"deadline {reached.echeance}: dossier moved to the archive")
             raise PermanentError("piece_inconnue", f"deadline {reached.echeance} for unknown pièce {reached.piece_id}")
-        record = await ctx.pieces.get(reached.piece_id, session)
+        record = await tx.pieces.get(reached.piece_id)
         piece = snapshot_of(record)
         lapse = lapse_for(piece, reached.echeance)
         if lapse is None:
-            return False
+            return
         change = change_status(piece, lapse.target, ctx.clock.now(), comment=lapse.comment, action="delai_echu")
         resubmit = SubmissionReason.VALIDATION if lapse.resubmit else None
-        await record_change(ctx, change, session, cause=envelope.id, resubmit=resubmit)
-        return True
+        await record_change(ctx, tx, change, cause=envelope.id, resubmit=resubmit)
 
-    if await in_transaction(ctx.client, work):
-        ctx.outbox.notify()
+    await ctx.uow.run(work, claim=str(envelope.id))

@@ -10,12 +10,9 @@ import logging
 import uuid
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import DossierArchived, DossierKept, DossierRemoved, Envelope, make_event
-from deposit.bootstrap import SOURCE, DepositContext
+from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.usecases.handover import dossier_bundle
-from messaging.mongo import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +23,9 @@ async def on_dossier_archived(ctx: DepositContext, envelope: Envelope[Any]) -> N
     archived: DossierArchived = envelope.data
     outcome_id = uuid.uuid5(OUTCOME_IDS, str(envelope.id))
 
-    async def work(session: AsyncClientSession) -> bool:
-        if not await ctx.processed.claim(str(envelope.id), session):
-            return False
-        tombstone = await ctx.archived.of_dossier(archived.dossier_id, session)
-        bundle = None if tombstone else await dossier_bundle(ctx, archived.dossier_id, session)
+    async def work(tx: DepositTx) -> None:
+        tombstone = await tx.archived.of_dossier(archived.dossier_id)
+        bundle = None if tombstone else await dossier_bundle(tx.pieces, archived.dossier_id)
         outcome: DossierRemoved | DossierKept
         if tombstone is not None and tombstone["move_id"] == archived.move_id:
             outcome = _removed(archived, tombstone["removed_at"])  # announced again: the same answer
@@ -40,20 +35,14 @@ async def on_dossier_archived(ctx: DepositContext, envelope: Envelope[Any]) -> N
             outcome = _kept(archived, "dossier_modifie", "the dossier changed after the archive copied it")
         else:
             now = ctx.clock.now()
-            await ctx.documents.delete([f["file_id"] for f in bundle["documents"]], session)
-            await ctx.pieces.remove_dossier(archived.dossier_id, session)
-            await ctx.archived.record(
-                archived.dossier_id, archived.move_id, bundle["pieces"], archived.location, now, session
-            )
+            await tx.documents.delete([f["file_id"] for f in bundle["documents"]])
+            await tx.pieces.remove_dossier(archived.dossier_id)
+            await tx.archived.record(archived.dossier_id, archived.move_id, bundle["pieces"], archived.location, now)
             outcome = _removed(archived, now)
-        await ctx.outbox.add(
-            make_event(outcome, source=SOURCE, subject=archived.dossier_id, event_id=outcome_id), session
-        )
+        tx.publish(make_event(outcome, source=SOURCE, subject=archived.dossier_id, event_id=outcome_id))
         log.info("dossier %s, move %s: %s", archived.dossier_id, archived.move_id, type(outcome).__name__)
-        return True
 
-    if await in_transaction(ctx.client, work):
-        ctx.outbox.notify()
+    await ctx.uow.run(work, claim=str(envelope.id))
 
 
 def _kept(archived: DossierArchived, code: str, reason: str) -> DossierKept:

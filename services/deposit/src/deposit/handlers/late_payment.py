@@ -3,12 +3,9 @@ keep them on the dossier, which shows them. Setting the same figures twice chang
 
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import Envelope, LatePaymentPenalties
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext, DepositTx
 from messaging.consumer import PermanentError
-from messaging.mongo import in_transaction
 
 
 async def on_late_payment(ctx: DepositContext, envelope: Envelope[Any]) -> None:
@@ -20,10 +17,10 @@ async def on_late_payment(ctx: DepositContext, envelope: Envelope[Any]) -> None:
         **late.penalites.model_dump(mode="json"),
     }
 
-    async def work(session: AsyncClientSession) -> None:
-        if not await ctx.pieces.set_penalties(late.dossier_id, figures, session):
-            if await ctx.archived.of_dossier(late.dossier_id, session):
+    async def work(tx: DepositTx) -> None:
+        if not await tx.pieces.set_penalties(late.dossier_id, figures):
+            if await tx.archived.of_dossier(late.dossier_id):
                 raise PermanentError("dossier_archive", f"penalties: dossier {late.dossier_id} moved to the archive")
             raise PermanentError("dossier_inconnu", f"penalties for unknown dossier {late.dossier_id}")
 
-    await in_transaction(ctx.client, work)
+    await ctx.uow.run(work)

@@ -4,15 +4,12 @@ in one transaction with the event id, so a re-delivered decision changes nothing
 import logging
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import Envelope, PieceRouted
 from deposit.adapters.pieces import snapshot_of
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext, DepositTx
 from deposit.domain.piece import apply_routing
 from deposit.usecases.status_events import record_change
 from messaging.consumer import PermanentError
-from messaging.mongo import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +17,8 @@ log = logging.getLogger(__name__)
 async def on_piece_routed(ctx: DepositContext, envelope: Envelope[Any]) -> None:
     decision: PieceRouted = envelope.data
 
-    async def work(session: AsyncClientSession) -> bool:
-        if not await ctx.processed.claim(str(envelope.id), session):
-            return False
-        record = await ctx.pieces.get(decision.piece_id, session)
+    async def work(tx: DepositTx) -> None:
+        record = await tx.pieces.get(decision.piece_id)
         if record is None:
             raise PermanentError("piece_inconnue", f"routing decision for unknown pièce {decision.piece_id}")
         snapshot = snapshot_of(record)
@@ -35,9 +30,7 @@ async def on_piece_routed(ctx: DepositContext, envelope: Envelope[Any]) -> None:
                 snapshot.statut,
                 envelope.id,
             )
-            return False
-        await record_change(ctx, change, session, cause=envelope.id)
-        return True
+            return
+        await record_change(ctx, tx, change, cause=envelope.id)
 
-    if await in_transaction(ctx.client, work):
-        ctx.outbox.notify()
+    await ctx.uow.run(work, claim=str(envelope.id))

@@ -3,7 +3,7 @@
 from functools import partial
 
 from contracts import DeadlineReached, DossierArchived, LatePaymentPenalties, PieceRouted
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext
 from deposit.handlers.deadline_reached import on_deadline_reached
 from deposit.handlers.dossier_archived import on_dossier_archived
 from deposit.handlers.late_payment import on_late_payment

@@ -5,11 +5,10 @@ activation by whom the rules allow. Every change goes to the audit log in its tr
 from datetime import timedelta
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from contracts import AccountCodeIssued, CodeMotif, CompteType, InvitationDetails, make_event, utcnow
-from deposit.bootstrap import SOURCE, DepositContext
+from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.domain import authority
 from deposit.domain.errors import Refusal
 from deposit.usecases.directory_changes import announce, write
@@ -24,22 +23,19 @@ INVALID_CODE = Refusal(
 
 
 async def code_event(
-    ctx: DepositContext,
+    tx: DepositTx,
     email: str,
     nom: str | None,
     motif: CodeMotif,
     ttl: timedelta,
-    session: AsyncClientSession,
     invitation: InvitationDetails | None = None,
 ) -> None:
     """Issue a one-time code for ``email`` and ask notification to mail it there (private topic)."""
-    code, expires_at = await ctx.codes.issue(
-        email, motif, ttl, session, invitation.invitation_id if invitation else None
-    )
+    code, expires_at = await tx.codes.issue(email, motif, ttl, invitation.invitation_id if invitation else None)
     issued = AccountCodeIssued(
         email=email, nom=nom, motif=motif, code=code, expires_at=expires_at, invitation=invitation
     )
-    await ctx.outbox.add(make_event(issued, source=SOURCE, subject=email), session)
+    tx.publish(make_event(issued, source=SOURCE, subject=email))
 
 
 async def request_code(ctx: DepositContext, email: str, nom: str | None) -> None:
@@ -57,13 +53,13 @@ async def request_code(ctx: DepositContext, email: str, nom: str | None) -> None
         return
     motif = CodeMotif.CONNEXION if account is not None and account.activated else CodeMotif.ACTIVATION
 
-    async def work(session: AsyncClientSession) -> None:
+    async def work(tx: DepositTx) -> None:
         if account is None:
-            await ctx.directory.create_person(email, nom, session)
-            await ctx.audit.record(email, "compte_cree", email, session, via="anonyme", origine="inscription")
+            await tx.directory.create_person(email, nom)
+            await tx.audit.record(email, "compte_cree", email, via="anonyme", origine="inscription")
         ttl = timedelta(minutes=ctx.settings.signin_code_minutes)
-        await code_event(ctx, email, account.nom if account else nom, motif, ttl, session)
-        await ctx.audit.record(email, "code_envoye", email, session, via="anonyme", motif=motif.value)
+        await code_event(tx, email, account.nom if account else nom, motif, ttl)
+        await tx.audit.record(email, "code_envoye", email, via="anonyme", motif=motif.value)
 
     try:
         await write(ctx, work)
@@ -76,22 +72,22 @@ async def redeem(ctx: DepositContext, code: str, libelle: str) -> dict[str, Any]
     code came with). Works once."""
     from deposit.usecases.rattachements import accept_invitation  # the two modules call each other
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        record = await ctx.codes.redeem(code, session)
+    async def work(tx: DepositTx) -> dict[str, Any]:
+        record = await tx.codes.redeem(code)
         if record is None:
             raise INVALID_CODE
-        account = await ctx.directory.account(record["email"], session)
+        account = await tx.directory.account(record["email"])
         if account is None or not account.active or account.kind is CompteType.TECHNIQUE:
             raise INVALID_CODE
         invitation = None
         if record.get("invitation_id"):
-            invitation = await accept_invitation(ctx, account, record["invitation_id"], account.id, session)
+            invitation = await accept_invitation(tx, account, record["invitation_id"], account.id)
         if not account.activated:
-            await ctx.directory.activate(account.id, session)
-            await ctx.audit.record(account.id, "compte_active", account.id, session)
-        document, secret = await ctx.directory.create_token(account.id, libelle, session)
-        await ctx.audit.record(
-            account.id, "jeton_cree", account.id, session, jeton_id=document["token_id"], par_code=record["motif"]
+            await tx.directory.activate(account.id)
+            await tx.audit.record(account.id, "compte_active", account.id)
+        document, secret = await tx.directory.create_token(account.id, libelle)
+        await tx.audit.record(
+            account.id, "jeton_cree", account.id, jeton_id=document["token_id"], par_code=record["motif"]
         )
         return {"account": account, "token": document, "secret": secret, "invitation": invitation}
 
@@ -101,11 +97,9 @@ async def redeem(ctx: DepositContext, code: str, libelle: str) -> dict[str, Any]
 async def create_token(ctx: DepositContext, caller: Principal, account_id: str, libelle: str) -> tuple[dict, str]:
     account = authority.check_token_manager(caller, await ctx.directory.account(account_id), account_id)
 
-    async def work(session: AsyncClientSession) -> tuple[dict, str]:
-        document, secret = await ctx.directory.create_token(account.id, libelle, session)
-        await ctx.audit.record(
-            caller, "jeton_cree", account.id, session, account.structure, jeton_cree=document["token_id"]
-        )
+    async def work(tx: DepositTx) -> tuple[dict, str]:
+        document, secret = await tx.directory.create_token(account.id, libelle)
+        await tx.audit.record(caller, "jeton_cree", account.id, account.structure, jeton_cree=document["token_id"])
         return document, secret
 
     return await write(ctx, work)
@@ -119,10 +113,10 @@ async def list_tokens(ctx: DepositContext, caller: Principal, account_id: str) -
 async def revoke_token(ctx: DepositContext, caller: Principal, account_id: str, token_id: str) -> None:
     account = authority.check_token_manager(caller, await ctx.directory.account(account_id), account_id)
 
-    async def work(session: AsyncClientSession) -> None:
-        if not await ctx.directory.revoke_token(account.id, token_id, session):
+    async def work(tx: DepositTx) -> None:
+        if not await tx.directory.revoke_token(account.id, token_id):
             raise Refusal("jeton_inconnu", "Jeton inconnu", f"Aucun jeton {token_id} pour {account.id}.", 404)
-        await ctx.audit.record(caller, "jeton_revoque", account.id, session, account.structure, jeton_revoque=token_id)
+        await tx.audit.record(caller, "jeton_revoque", account.id, account.structure, jeton_revoque=token_id)
 
     await write(ctx, work)
 
@@ -132,16 +126,14 @@ async def update_account(
 ) -> authority.Account:
     account = authority.check_account_update(caller, await ctx.directory.account(account_id), account_id, nom, active)
 
-    async def work(session: AsyncClientSession) -> authority.Account:
-        await ctx.directory.update_account(account.id, session, nom=nom, active=active)
+    async def work(tx: DepositTx) -> authority.Account:
+        await tx.directory.update_account(account.id, nom=nom, active=active)
         if nom is not None and nom != account.nom:
-            await ctx.audit.record(
-                caller, "compte_renomme", account.id, session, account.structure, avant=account.nom, apres=nom
-            )
+            await tx.audit.record(caller, "compte_renomme", account.id, account.structure, avant=account.nom, apres=nom)
         if active is not None and active != account.active:
             action = "compte_reactive" if active else "compte_desactive"
-            await ctx.audit.record(caller, action, account.id, session, account.structure)
-        await announce(ctx, {h.siret for h in account.habilitations}, session)  # contacts: names, who is active
-        return await ctx.directory.account(account.id, session)
+            await tx.audit.record(caller, action, account.id, account.structure)
+        await announce(tx, {h.siret for h in account.habilitations})  # contacts: names, who is active
+        return await tx.directory.account(account.id)
 
     return await write(ctx, work)

@@ -5,12 +5,10 @@ then applied with their events in one transaction."""
 import hashlib
 from dataclasses import dataclass, field
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import PieceSnapshot, Statut, SubmissionReason
 from deposit.adapters.idempotency import Reservation, fingerprint_of_digests
 from deposit.adapters.pieces import ConcurrentChange, snapshot_of
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext, DepositTx
 from deposit.domain import circuit
 from deposit.domain.circuit import Action
 from deposit.domain.errors import Refusal
@@ -19,7 +17,6 @@ from deposit.usecases.archived import archived_piece_refusal
 from deposit.usecases.deposit_piece import Upload, check_attachments, check_parties, check_total
 from deposit.usecases.idempotent import Answer, once
 from deposit.usecases.status_events import record_change
-from messaging.mongo import in_transaction
 from readmodel.access import Principal
 from readmodel.visibility import as_seen_by
 
@@ -147,11 +144,10 @@ async def _act(
         "links": {"piece": {"href": f"/v1/pieces/{piece.piece_id}"}},
     }
 
-    async def store(session: AsyncClientSession) -> None:
-        await reservation.complete(200, body, session)
+    async def store(tx: DepositTx) -> None:
         try:
             await record_change(
-                ctx, change, session, resubmit=_RESUBMIT_REASON.get(request.action) if transition.resubmit else None
+                ctx, tx, change, resubmit=_RESUBMIT_REASON.get(request.action) if transition.resubmit else None
             )
         except ConcurrentChange:
             raise Refusal(
@@ -162,11 +158,10 @@ async def _act(
             ) from None
         if request.attachments:
             stored = [
-                await ctx.documents.put(piece.piece_id, a.filename, a.content_type, a.source, session)
+                await tx.documents.put(piece.piece_id, a.filename, a.content_type, a.source)
                 for a in request.attachments
             ]
-            await ctx.pieces.add_attachments(piece.piece_id, stored, session)
+            await tx.pieces.add_attachments(piece.piece_id, stored)
 
-    await in_transaction(ctx.client, store, reservation.session)
-    ctx.outbox.notify()
+    await reservation.run(ctx.uow, 200, body, store)
     return Answer(200, body)

@@ -4,7 +4,7 @@ a pièce after an archived one."""
 
 from typing import Any
 
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext
 from deposit.domain.errors import Refusal
 from readmodel.access import Principal
 

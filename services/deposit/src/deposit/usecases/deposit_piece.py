@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from contracts import (
@@ -23,17 +22,16 @@ from contracts import (
 )
 from deposit.adapters.idempotency import Reservation, fingerprint_of_digests
 from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, snapshot_of, submission
-from deposit.api.models import PieceInput
-from deposit.bootstrap import SOURCE, DepositContext
+from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.domain import deposit_rules as rules
 from deposit.domain.circuit import check_follow, party_field
 from deposit.domain.errors import FieldError, Refusal
 from deposit.domain.piece import change_status, initial_history
 from deposit.usecases.archived import archived_piece_refusal
+from deposit.usecases.commands import PieceInput
 from deposit.usecases.idempotent import Answer, once
 from deposit.usecases.parse_input import parse_piece
 from deposit.usecases.status_events import record_change
-from messaging.mongo import in_transaction
 from messaging.problems import field_problem
 from readmodel.access import Principal
 
@@ -264,15 +262,12 @@ async def _deposit(
         },
     }
 
-    async def store(session: AsyncClientSession) -> None:
-        await reservation.complete(201, body, session)
+    async def store(tx: DepositTx) -> None:
         parties_now, new_parties = parties_of(snapshot), frozenset()
         if previous is not None:
             # Re-read inside the transaction: of two deposits on the same pièce, exactly one wins.
-            fresh = await ctx.pieces.get(previous.piece_id, session)
-            rule = check_follow(
-                snapshot_of(fresh), cadre, await ctx.pieces.dossier_deadlines(previous.dossier_id, session)
-            )
+            fresh = await tx.pieces.get(previous.piece_id)
+            rule = check_follow(snapshot_of(fresh), cadre, await tx.pieces.dossier_deadlines(previous.dossier_id))
             change = change_status(
                 snapshot_of(fresh),
                 rule.previous_becomes,
@@ -282,7 +277,7 @@ async def _deposit(
                 comment=f"{cadre} {piece.numero} déposée sur cette pièce",
             )
             try:
-                await record_change(ctx, change, session)
+                await record_change(ctx, tx, change)
             except ConcurrentChange:
                 raise Refusal(
                     "piece_precedente_deja_suivie",
@@ -292,22 +287,22 @@ async def _deposit(
                 ) from None
             new_parties = frozenset(parties_now - set(fresh["parties"]))
             parties_now |= set(fresh["parties"])
-        stored = await ctx.documents.put(piece_id, document.filename, document.content_type, document.source, session)
+        stored = await tx.documents.put(piece_id, document.filename, document.content_type, document.source)
         stored["attachments"] = [
-            await ctx.documents.put(piece_id, a.filename, a.content_type, a.source, session) for a in attachments
+            await tx.documents.put(piece_id, a.filename, a.content_type, a.source) for a in attachments
         ]
         submitted = make_event(PieceSubmitted(piece=snapshot), source=SOURCE, subject=dossier_id)
         waiting = submission(str(submitted.id), SubmissionReason.DEPOT.value, ctx.settings.reconcile_after_seconds)
         history = initial_history(now, caller.email)
-        await ctx.pieces.insert(snapshot, stored, history, parties_now, session, new_parties, waiting)
-        await ctx.outbox.add(submitted, session)
+        await tx.pieces.insert(snapshot, stored, history, parties_now, new_parties, waiting)
+        tx.publish(submitted)
         status = PieceStatusChanged(
             previous_statut=None, statut=Statut.DEPOSEE, changed_at=now, piece=snapshot, action="deposer"
         )
-        await ctx.outbox.add(make_event(status, source=SOURCE, subject=dossier_id), session)
+        tx.publish(make_event(status, source=SOURCE, subject=dossier_id))
 
     try:
-        await in_transaction(ctx.client, store, reservation.session)
+        await reservation.run(ctx.uow, 201, body, store)
     except DuplicateKeyError:
         raise Refusal(
             "numero_deja_utilise",
@@ -316,5 +311,4 @@ async def _deposit(
             409,
             [FieldError("numero", "numero_deja_utilise", "numéro déjà utilisé pour ce fournisseur")],
         ) from None
-    ctx.outbox.notify()
     return Answer(201, body)

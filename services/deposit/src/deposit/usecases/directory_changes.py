@@ -4,30 +4,26 @@ the token cache dropped and the relay woken."""
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import Structure, StructureUpserted, make_event
-from deposit.bootstrap import SOURCE, DepositContext
+from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.domain.errors import Refusal
-from messaging.mongo import in_transaction
 
 T = TypeVar("T")
 
 
-async def write(ctx: DepositContext, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-    result = await in_transaction(ctx.client, work)
+async def write(ctx: DepositContext, work: Callable[[DepositTx], Awaitable[T]]) -> T:
+    result = await ctx.uow.run(work)
     ctx.directory.forget_cached()
-    ctx.outbox.notify()
-    return result
+    return result  # type: ignore[return-value]  # no claim: the work ran
 
 
-async def announce(ctx: DepositContext, sirets: set[str], session: AsyncClientSession) -> None:
+async def announce(tx: DepositTx, sirets: set[str]) -> None:
     """Publish the structures as the directory topic carries them (their contacts may have changed)."""
     for siret in sorted(sirets):
-        structure = await ctx.directory.published(siret, session)
+        structure = await tx.directory.published(siret)
         if structure is not None:
             event = make_event(StructureUpserted(structure=structure), source=SOURCE, subject=siret)
-            await ctx.outbox.add(event, session)
+            tx.publish(event)
 
 
 async def existing_structure(ctx: DepositContext, siret: str, service: str | None = None) -> Structure:

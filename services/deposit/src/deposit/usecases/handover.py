@@ -9,9 +9,7 @@
 import hashlib
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
-from deposit.bootstrap import DepositContext
+from deposit.ports import PiecesPort
 from messaging.internal import dumps
 
 
@@ -40,10 +38,9 @@ def documents_of(pieces: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return files
 
 
-async def dossier_bundle(
-    ctx: DepositContext, dossier_id: str, session: AsyncClientSession | None = None
-) -> dict[str, Any] | None:
-    dossier, pieces = await ctx.pieces.raw_dossier(dossier_id, session)
+async def dossier_bundle(store: PiecesPort, dossier_id: str) -> dict[str, Any] | None:
+    """From ``store``: the context's (a read) or a transaction's (the decision to remove the dossier)."""
+    dossier, pieces = await store.raw_dossier(dossier_id)
     if dossier is None:
         return None
     return {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from contracts import utcnow
 from deposit.adapters.idempotency import IdempotencyStore, LostReservation, Reservation
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext
 from deposit.domain.errors import Refusal
 from deposit.domain.idempotency import Abandoned, InFlight, KeyReused, Replay, decide, retry_after
 

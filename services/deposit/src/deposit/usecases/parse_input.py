@@ -3,8 +3,8 @@
 from pydantic import ValidationError
 
 from contracts import Cadre, parse_cadre
-from deposit.api.models import PieceInput
 from deposit.domain.errors import FieldError, Refusal
+from deposit.usecases.commands import PieceInput
 from messaging.problems import field_code, field_problem
 
 

@@ -2,11 +2,8 @@
 all of them when the broker lost the topic or on an administrator's demand, or those a pièce names when
 routing keeps not deciding it. Each goes through the outbox, as any directory change does."""
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import StructureUpserted, make_event, topics
-from deposit.bootstrap import SOURCE, DepositContext
-from messaging.mongo import in_transaction
+from deposit.context import SOURCE, DepositContext, DepositTx
 
 BATCH = 100
 
@@ -17,23 +14,23 @@ async def publish_structures(ctx: DepositContext, sirets: list[str]) -> int:
     for start in range(0, len(sirets), BATCH):
         chunk = sirets[start : start + BATCH]
 
-        async def work(session: AsyncClientSession, chunk: list[str] = chunk) -> int:
+        async def work(tx: DepositTx, chunk: list[str] = chunk) -> int:
             count = 0
             for siret in chunk:
-                structure = await ctx.directory.published(siret, session)
+                structure = await tx.directory.published(siret)
                 if structure is not None:
                     event = make_event(StructureUpserted(structure=structure), source=SOURCE, subject=siret)
-                    await ctx.outbox.add(event, session)
+                    tx.publish(event)
                     count += 1
             return count
 
-        announced += await in_transaction(ctx.client, work)
-    ctx.outbox.notify()
+        announced += await ctx.uow.run(work) or 0
     return announced
 
 
 async def publish_directory(ctx: DepositContext) -> int:
     """Announce every structure again, and remember under which topic id the directory is complete."""
+    assert ctx.runtime is not None
     topic_id = ctx.runtime.broker.topic_id(topics.STRUCTURES)
     sirets = [s.siret for s in await ctx.directory.all()]
     count = await publish_structures(ctx, sirets)

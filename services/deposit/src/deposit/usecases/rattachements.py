@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import CodeMotif, CompteType, InvitationDetails, Profil, utcnow
 from deposit.adapters.rattachements import PENDING, Etat
-from deposit.bootstrap import DepositContext
+from deposit.context import DepositContext, DepositTx
 from deposit.domain import authority
 from deposit.domain.errors import FieldError, Refusal
 from deposit.usecases.accounts import code_event
@@ -32,12 +30,10 @@ def _habilitation(document: dict[str, Any]) -> Habilitation:
     )
 
 
-async def _attach(
-    ctx: DepositContext, account: authority.Account, habilitation: Habilitation, session: AsyncClientSession
-) -> None:
-    await ctx.directory.touch(habilitation.siret, session)
-    await ctx.directory.set_habilitation(account.id, habilitation, session)
-    await announce(ctx, {habilitation.siret}, session)
+async def _attach(tx: DepositTx, account: authority.Account, habilitation: Habilitation) -> None:
+    await tx.directory.touch(habilitation.siret)
+    await tx.directory.set_habilitation(account.id, habilitation)
+    await announce(tx, {habilitation.siret})
 
 
 # ---- invitations -----------------------------------------------------------------------------------
@@ -61,15 +57,15 @@ async def invite(
         )
     days = ctx.settings.invitation_days
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
+    async def work(tx: DepositTx) -> dict[str, Any]:
         if account is None:
-            await ctx.directory.create_person(email, nom, session)
-            await ctx.audit.record(caller, "compte_cree", email, session, siret, origine="invitation")
-        for earlier in await ctx.invitations.pending(siret, email, session):  # a new invitation replaces them
-            await ctx.invitations.decide(earlier["_id"], Etat.RETIREE, caller.email, session)
-            await ctx.codes.forget_invitation(earlier["_id"], session)
-        invitation = await ctx.invitations.create(
-            siret, email, habilitation, caller.email, session, expires_at=utcnow() + timedelta(days=days)
+            await tx.directory.create_person(email, nom)
+            await tx.audit.record(caller, "compte_cree", email, siret, origine="invitation")
+        for earlier in await tx.invitations.pending(siret, email):  # a new invitation replaces them
+            await tx.invitations.decide(earlier["_id"], Etat.RETIREE, caller.email)
+            await tx.codes.forget_invitation(earlier["_id"])
+        invitation = await tx.invitations.create(
+            siret, email, habilitation, caller.email, expires_at=utcnow() + timedelta(days=days)
         )
         details = InvitationDetails(
             invitation_id=invitation["_id"],
@@ -81,9 +77,9 @@ async def invite(
             invite_par=caller.nom,
         )
         name = account.nom if account else nom
-        await code_event(ctx, email, name, CodeMotif.INVITATION, timedelta(days=days), session, details)
-        await ctx.audit.record(
-            caller, "invitation_envoyee", email, session, siret, invitation_id=invitation["_id"],
+        await code_event(tx, email, name, CodeMotif.INVITATION, timedelta(days=days), details)
+        await tx.audit.record(
+            caller, "invitation_envoyee", email, siret, invitation_id=invitation["_id"],
             profil=habilitation.profil.value, service=habilitation.service, gestionnaire=habilitation.gestionnaire,
         )  # fmt: skip
         return invitation
@@ -94,24 +90,22 @@ async def invite(
 async def withdraw(ctx: DepositContext, caller: Principal, siret: str, invitation_id: str) -> None:
     authority.check_manages(caller, siret)
 
-    async def work(session: AsyncClientSession) -> None:
-        invitation = await ctx.invitations.get(invitation_id, session)
+    async def work(tx: DepositTx) -> None:
+        invitation = await tx.invitations.get(invitation_id)
         if invitation is None or invitation["siret"] != siret or invitation["statut"] != PENDING:
             raise _unknown("invitation", invitation_id)
-        await ctx.invitations.decide(invitation_id, Etat.RETIREE, caller.email, session)
-        await ctx.codes.forget_invitation(invitation_id, session)
-        await ctx.audit.record(
-            caller, "invitation_retiree", invitation["email"], session, siret, invitation_id=invitation_id
-        )
+        await tx.invitations.decide(invitation_id, Etat.RETIREE, caller.email)
+        await tx.codes.forget_invitation(invitation_id)
+        await tx.audit.record(caller, "invitation_retiree", invitation["email"], siret, invitation_id=invitation_id)
 
     await write(ctx, work)
 
 
 async def accept_invitation(
-    ctx: DepositContext, account: authority.Account, invitation_id: str, actor: Principal | str, session
+    tx: DepositTx, account: authority.Account, invitation_id: str, actor: Principal | str
 ) -> dict[str, Any]:
     """Inside the caller's transaction: the invitee says yes (with its token, or with the mailed code)."""
-    invitation = await ctx.invitations.get(invitation_id, session)
+    invitation = await tx.invitations.get(invitation_id)
     if invitation is None or invitation["email"] != account.id:
         raise _unknown("invitation", invitation_id)
     if invitation["statut"] != PENDING or invitation["expire_le"] <= utcnow():
@@ -122,13 +116,11 @@ async def accept_invitation(
             409,
         )
     authority.check_attachable(account, invitation["siret"])
-    await _attach(ctx, account, _habilitation(invitation), session)
-    await ctx.invitations.decide(invitation_id, Etat.ACCEPTEE, account.id, session)
-    await ctx.codes.forget_invitation(invitation_id, session)
-    await ctx.audit.record(
-        actor, "invitation_acceptee", account.id, session, invitation["siret"], invitation_id=invitation_id
-    )
-    return await ctx.invitations.get(invitation_id, session)
+    await _attach(tx, account, _habilitation(invitation))
+    await tx.invitations.decide(invitation_id, Etat.ACCEPTEE, account.id)
+    await tx.codes.forget_invitation(invitation_id)
+    await tx.audit.record(actor, "invitation_acceptee", account.id, invitation["siret"], invitation_id=invitation_id)
+    return await tx.invitations.get(invitation_id)
 
 
 async def answer_invitation(ctx: DepositContext, caller: Principal, invitation_id: str, accept: bool) -> dict[str, Any]:
@@ -136,18 +128,18 @@ async def answer_invitation(ctx: DepositContext, caller: Principal, invitation_i
     if account is None:
         raise _unknown("invitation", invitation_id)
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
+    async def work(tx: DepositTx) -> dict[str, Any]:
         if accept:
-            return await accept_invitation(ctx, account, invitation_id, caller, session)
-        invitation = await ctx.invitations.get(invitation_id, session)
+            return await accept_invitation(tx, account, invitation_id, caller)
+        invitation = await tx.invitations.get(invitation_id)
         if invitation is None or invitation["email"] != account.id or invitation["statut"] != PENDING:
             raise _unknown("invitation", invitation_id)
-        await ctx.invitations.decide(invitation_id, Etat.REFUSEE, account.id, session)
-        await ctx.codes.forget_invitation(invitation_id, session)
-        await ctx.audit.record(
-            caller, "invitation_refusee", account.id, session, invitation["siret"], invitation_id=invitation_id
+        await tx.invitations.decide(invitation_id, Etat.REFUSEE, account.id)
+        await tx.codes.forget_invitation(invitation_id)
+        await tx.audit.record(
+            caller, "invitation_refusee", account.id, invitation["siret"], invitation_id=invitation_id
         )
-        return await ctx.invitations.get(invitation_id, session)
+        return await tx.invitations.get(invitation_id)
 
     return await write(ctx, work)
 
@@ -164,13 +156,13 @@ async def request_join(
     account = await ctx.directory.account(caller.email)
     authority.check_attachable(account, siret)
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        if await ctx.demandes.pending(siret, caller.email, session):
+    async def work(tx: DepositTx) -> dict[str, Any]:
+        if await tx.demandes.pending(siret, caller.email):
             raise Refusal(
                 "demande_en_cours", "Demande en cours", f"Une demande de rattachement à {siret} attend déjà.", 409
             )
-        demande = await ctx.demandes.create(siret, caller.email, habilitation, caller.email, session, message=message)
-        await ctx.audit.record(caller, "demande_envoyee", caller.email, session, siret, demande_id=demande["_id"])
+        demande = await tx.demandes.create(siret, caller.email, habilitation, caller.email, message=message)
+        await tx.audit.record(caller, "demande_envoyee", caller.email, siret, demande_id=demande["_id"])
         return demande
 
     return await write(ctx, work)
@@ -200,28 +192,28 @@ async def decide_request(
     authority.check_manages(caller, siret)
     structure = await existing_structure(ctx, siret)
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        demande = await ctx.demandes.get(demande_id, session)
+    async def work(tx: DepositTx) -> dict[str, Any]:
+        demande = await tx.demandes.get(demande_id)
         if demande is None or demande["siret"] != siret or demande["statut"] != PENDING:
             raise _unknown("demande", demande_id)
         if grant is None:
-            await ctx.demandes.decide(demande_id, Etat.REFUSEE, caller.email, session)
-            await ctx.audit.record(caller, "demande_refusee", demande["email"], session, siret, demande_id=demande_id)
-            return await ctx.demandes.get(demande_id, session)
+            await tx.demandes.decide(demande_id, Etat.REFUSEE, caller.email)
+            await tx.audit.record(caller, "demande_refusee", demande["email"], siret, demande_id=demande_id)
+            return await tx.demandes.get(demande_id)
         habilitation = grant.habilitation(demande)
         if habilitation.service is not None and habilitation.service not in {s.code for s in structure.services}:
             raise Refusal(
                 "service_inconnu", "Service inconnu", f"La structure {siret} n'a pas de service {habilitation.service}."
             )
-        account = await ctx.directory.account(demande["email"], session)
+        account = await tx.directory.account(demande["email"])
         authority.check_attachable(account, siret)
-        await _attach(ctx, account, habilitation, session)
-        await ctx.demandes.decide(demande_id, Etat.ACCEPTEE, caller.email, session)
-        await ctx.audit.record(
-            caller, "demande_approuvee", demande["email"], session, siret, demande_id=demande_id,
+        await _attach(tx, account, habilitation)
+        await tx.demandes.decide(demande_id, Etat.ACCEPTEE, caller.email)
+        await tx.audit.record(
+            caller, "demande_approuvee", demande["email"], siret, demande_id=demande_id,
             profil=habilitation.profil.value, service=habilitation.service, gestionnaire=habilitation.gestionnaire,
         )  # fmt: skip
-        return await ctx.demandes.get(demande_id, session)
+        return await tx.demandes.get(demande_id)
 
     return await write(ctx, work)
 
@@ -234,34 +226,30 @@ async def change_habilitation(
 ) -> authority.Account:
     await existing_structure(ctx, new.siret, new.service)
 
-    async def work(session: AsyncClientSession) -> authority.Account:
-        account = authority.check_habilitation_change(
-            caller, await ctx.directory.account(account_id, session), account_id, new
-        )
-        current = authority.gestionnaires(await ctx.directory.accounts_on(new.siret, session), new.siret)
+    async def work(tx: DepositTx) -> authority.Account:
+        account = authority.check_habilitation_change(caller, await tx.directory.account(account_id), account_id, new)
+        current = authority.gestionnaires(await tx.directory.accounts_on(new.siret), new.siret)
         authority.check_keeps_a_gestionnaire(new.siret, current, account.id, new.gestionnaire)
         before = account.on(new.siret)
-        await _attach(ctx, account, new, session)
-        await ctx.audit.record(
-            caller, "habilitation_modifiee", account.id, session, new.siret,
+        await _attach(tx, account, new)
+        await tx.audit.record(
+            caller, "habilitation_modifiee", account.id, new.siret,
             avant=_described(before), apres=_described(new),
         )  # fmt: skip
-        return await ctx.directory.account(account.id, session)
+        return await tx.directory.account(account.id)
 
     return await write(ctx, work)
 
 
 async def remove_habilitation(ctx: DepositContext, caller: Principal, account_id: str, siret: str) -> None:
-    async def work(session: AsyncClientSession) -> None:
-        account = authority.check_removal(caller, await ctx.directory.account(account_id, session), account_id, siret)
-        current = authority.gestionnaires(await ctx.directory.accounts_on(siret, session), siret)
+    async def work(tx: DepositTx) -> None:
+        account = authority.check_removal(caller, await tx.directory.account(account_id), account_id, siret)
+        current = authority.gestionnaires(await tx.directory.accounts_on(siret), siret)
         authority.check_keeps_a_gestionnaire(siret, current, account.id, stays_gestionnaire=False)
-        await ctx.directory.touch(siret, session)
-        await ctx.directory.remove_habilitation(account.id, siret, session)
-        await announce(ctx, {siret}, session)
-        await ctx.audit.record(
-            caller, "habilitation_retiree", account.id, session, siret, avant=_described(account.on(siret))
-        )
+        await tx.directory.touch(siret)
+        await tx.directory.remove_habilitation(account.id, siret)
+        await announce(tx, {siret})
+        await tx.audit.record(caller, "habilitation_retiree", account.id, siret, avant=_described(account.on(siret)))
 
     await write(ctx, work)
 
@@ -290,13 +278,13 @@ async def create_technical_account(
     await existing_structure(ctx, habilitation.siret, habilitation.service)
     account_id = technical_id(habilitation.siret)
 
-    async def work(session: AsyncClientSession) -> authority.Account:
-        await ctx.directory.create_technical(account_id, libelle, habilitation, session)
-        await ctx.audit.record(
-            caller, "compte_technique_cree", account_id, session, habilitation.siret, libelle=libelle,
+    async def work(tx: DepositTx) -> authority.Account:
+        await tx.directory.create_technical(account_id, libelle, habilitation)
+        await tx.audit.record(
+            caller, "compte_technique_cree", account_id, habilitation.siret, libelle=libelle,
             profil=habilitation.profil.value, service=habilitation.service,
         )  # fmt: skip
-        return await ctx.directory.account(account_id, session)
+        return await tx.directory.account(account_id)
 
     return await write(ctx, work)
 

@@ -2,11 +2,9 @@
 
 import uuid
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import PieceStatusChanged, PieceSubmitted, Statut, SubmissionReason, make_event, new_event_id
 from deposit.adapters.pieces import submission
-from deposit.bootstrap import SOURCE, DepositContext
+from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.domain.piece import StatusChange
 
 
@@ -26,13 +24,13 @@ def status_event(change: StatusChange) -> PieceStatusChanged:
 
 async def record_change(
     ctx: DepositContext,
+    tx: DepositTx,
     change: StatusChange,
-    session: AsyncClientSession,
     *,
     cause: uuid.UUID | None = None,
     resubmit: SubmissionReason | None = None,
 ) -> None:
-    """Apply ``change`` and put its events in the outbox. With ``cause`` (the id of the event being
+    """Apply ``change`` in ``tx`` and announce its events. With ``cause`` (the id of the event being
     handled) the events' ids derive from it, so a re-delivered cause produces the same events. With
     ``resubmit``, the pièce goes back to routing and waits for its decision (``soumission``)."""
     dossier_id = change.snapshot.dossier_id
@@ -47,10 +45,8 @@ async def record_change(
         )
     after = ctx.settings.reconcile_after_seconds
     waiting = submission(str(submitted.id), resubmit.value, after) if submitted else None
-    await ctx.pieces.apply(change, session, waiting)
+    await tx.pieces.apply(change, waiting)
     status_id = new_event_id(cause, f"status:{change.snapshot.piece_id}") if cause else None
-    await ctx.outbox.add(
-        make_event(status_event(change), source=SOURCE, subject=dossier_id, event_id=status_id), session
-    )
+    tx.publish(make_event(status_event(change), source=SOURCE, subject=dossier_id, event_id=status_id))
     if submitted is not None:
-        await ctx.outbox.add(submitted, session)
+        tx.publish(submitted)
