@@ -19,6 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from contracts import Envelope
 from messaging.mongo import in_transaction
@@ -26,6 +27,11 @@ from messaging.outbox import Outbox
 from messaging.processed import ProcessedEvents
 
 T = TypeVar("T")
+
+
+class AlreadyExists(Exception):
+    """A write met a unique key already taken (by another transaction, or before): nothing of the work was
+    kept. The service layer decides what that means (a number already used, a request that raced)."""
 
 
 @dataclass
@@ -90,7 +96,10 @@ class MongoUnitOfWork(Generic[TxT]):
                 await self.outbox.add_all(tx.events, session)
             return bool(tx.events), result
 
-        published, result = await in_transaction(self.client, body, session)
+        try:
+            published, result = await in_transaction(self.client, body, session)
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(str(exc)) from exc
         if published and self.outbox is not None:
             self.outbox.notify()
         return result

@@ -6,13 +6,11 @@ Nothing here decides anything: ``routing.handlers`` and ``routing.usecases`` do.
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import faust
 
 from contracts import topics
 from messaging.broker import BrokerWatch
-from messaging.clock import Clock
 from messaging.consumer import persistently
 from messaging.faust_worker import FaustWorker, make_app, raw_topic
 from messaging.kafka import all_topic_names
@@ -20,37 +18,10 @@ from messaging.mongo import make_client
 from readmodel.principals import Principals
 from routing.adapters.deadline_store import DeadlineStore as MongoDeadlineStore
 from routing.adapters.publisher import FaustPublisher
-from routing.adapters.waiting import WaitingPieces
+from routing.context import RoutingContext
 from routing.directory import DirectoryView
-from routing.ports import DeadlineStore, Directory, Publisher
 from routing.rereads import AgentRereads
 from routing.settings import RoutingSettings
-
-SOURCE = "/travaux/routing"
-
-
-@dataclass
-class RoutingContext:
-    """What the handlers and the sweep work with (the service tests build it with in-memory adapters)."""
-
-    settings: RoutingSettings
-    directory: Directory
-    publisher: Publisher
-    open_deadlines: Callable[[], DeadlineStore]  # called once, on first use
-    clock: Clock = field(default_factory=Clock)  # the business clock: when deadlines fall due
-    waiting: WaitingPieces = field(default_factory=WaitingPieces)
-    _deadlines: DeadlineStore | None = None
-
-    @property
-    def deadlines(self) -> DeadlineStore:
-        """The store, created on first use: inside the worker's event loop, which pymongo's client binds to."""
-        if self._deadlines is None:
-            self._deadlines = self.open_deadlines()
-        return self._deadlines
-
-    @property
-    def lease(self) -> timedelta:
-        return timedelta(seconds=self.settings.deadline_lease_seconds)
 
 
 @dataclass

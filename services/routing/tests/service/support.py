@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from contracts import PresenceMoa, Structure
 from messaging.delivery import deliver
 from routing.adapters.memory import InMemoryDeadlineStore, RecordingPublisher, StaticDirectory
-from routing.bootstrap import RoutingContext
+from routing.context import RoutingContext
 from routing.handlers.registry import CARRIES, handlers
 from routing.settings import RoutingSettings
 from tests.support.snapshots import DESTINATAIRE, FOURNISSEUR, MOA, MOE, VALIDEUR

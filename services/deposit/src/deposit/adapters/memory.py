@@ -2,7 +2,7 @@
 its attributes (``messaging.unit_of_work.MemoryStore``: copied before a work, put back when it fails) and
 behaves as its MongoDB adapter does where the use cases can tell: records in the stored form
 (``PieceStore`` keeps amounts as Decimal128, dates as ISO strings), the unique number per fournisseur
-(``DuplicateKeyError``), the status a change was computed from (``ConcurrentChange``)."""
+(``AlreadyExists``), the status a change was computed from (``ConcurrentChange``)."""
 
 import asyncio
 import copy
@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
 
 from contracts import CodeMotif, CompteType, Contact, Echeance, PieceSnapshot, Statut, Structure, utcnow
 from deposit.adapters.codes import new_code
@@ -23,7 +22,7 @@ from deposit.adapters.rattachements import PENDING, Etat
 from deposit.domain.authority import Account
 from deposit.domain.deposit_rules import PARTY_FIELDS
 from deposit.domain.piece import HistoryEntry, StatusChange
-from messaging.unit_of_work import MemoryStore
+from messaging.unit_of_work import AlreadyExists, MemoryStore
 from readmodel import visibility
 from readmodel.access import Habilitation, Principal
 
@@ -45,7 +44,7 @@ class MemoryPieces(MemoryStore):
         if any(
             p["fournisseur"] == snapshot.fournisseur and p["numero"] == snapshot.numero for p in self.pieces.values()
         ):
-            raise DuplicateKeyError("numero_par_fournisseur")
+            raise AlreadyExists("numero_par_fournisseur")
         record = {k: to_mongo(v) for k, v in snapshot.model_dump().items()}
         record["_id"] = record.pop("piece_id")
         record.update(
@@ -251,7 +250,7 @@ class MemoryDirectory(MemoryStore):
 
     def _insert_user(self, document: dict[str, Any]) -> None:
         if document["_id"] in self.users:
-            raise DuplicateKeyError(document["_id"])
+            raise AlreadyExists(document["_id"])
         self.users[document["_id"]] = document
 
     async def create_person(self, email: str, nom: str) -> None:
@@ -391,7 +390,7 @@ class MemoryArchived(MemoryStore):
         self, dossier_id: str, move_id: str, pieces: list[dict[str, Any]], location: str, removed_at: datetime
     ) -> None:
         if dossier_id in self.tombstones:
-            raise DuplicateKeyError(dossier_id)
+            raise AlreadyExists(dossier_id)
         self.tombstones[dossier_id] = {
             "_id": dossier_id,
             "move_id": move_id,

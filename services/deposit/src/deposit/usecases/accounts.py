@@ -5,13 +5,12 @@ activation by whom the rules allow. Every change goes to the audit log in its tr
 from datetime import timedelta
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
-
 from contracts import AccountCodeIssued, CodeMotif, CompteType, InvitationDetails, make_event, utcnow
 from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.domain import authority
 from deposit.domain.errors import Refusal
 from deposit.usecases.directory_changes import announce, write
+from messaging.unit_of_work import AlreadyExists
 from readmodel.access import Principal
 
 INVALID_CODE = Refusal(
@@ -63,7 +62,7 @@ async def request_code(ctx: DepositContext, email: str, nom: str | None) -> None
 
     try:
         await write(ctx, work)
-    except DuplicateKeyError:
+    except AlreadyExists:
         return  # the same address registered at the same moment: that request sent its code
 
 

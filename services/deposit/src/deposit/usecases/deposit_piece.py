@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
-from pymongo.errors import DuplicateKeyError
-
 from contracts import (
     Cadre,
     PieceSnapshot,
@@ -33,6 +31,7 @@ from deposit.usecases.idempotent import Answer, once
 from deposit.usecases.parse_input import parse_piece
 from deposit.usecases.status_events import record_change
 from messaging.problems import field_problem
+from messaging.unit_of_work import AlreadyExists
 from readmodel.access import Principal
 
 
@@ -303,7 +302,7 @@ async def _deposit(
 
     try:
         await reservation.run(ctx.uow, 201, body, store)
-    except DuplicateKeyError:
+    except AlreadyExists:
         raise Refusal(
             "numero_deja_utilise",
             "Numéro déjà utilisé",

@@ -4,7 +4,7 @@ active, ``DossierKept``, changes nothing here)."""
 from typing import Any
 
 from contracts import DossierRemoved, Envelope
-from routing.bootstrap import RoutingContext
+from routing.context import RoutingContext
 
 
 async def on_dossier_removed(ctx: RoutingContext, envelope: Envelope[Any]) -> None:

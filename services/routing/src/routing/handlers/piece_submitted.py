@@ -10,7 +10,7 @@ from typing import Any
 
 from contracts import Envelope, PieceRouted, PieceSubmitted, Recipient, Statut, make_event, new_event_id, topics
 from messaging.consumer import persistently
-from routing.bootstrap import SOURCE, RoutingContext
+from routing.context import SOURCE, RoutingContext
 from routing.domain.routes import Route, RoutingError, decide
 from routing.metrics import DECISIONS, DIRECTORY_WAITS, ROUTING_ERRORS
 

@@ -8,7 +8,7 @@ from functools import partial
 
 from contracts import DossierKept, DossierRemoved, PieceStatusChanged, PieceSubmitted, topics
 from messaging.consumer import Handler
-from routing.bootstrap import RoutingContext
+from routing.context import RoutingContext
 from routing.handlers.dossier_removed import on_dossier_removed
 from routing.handlers.piece_submitted import on_piece_submitted
 from routing.handlers.status_changed import on_status_changed

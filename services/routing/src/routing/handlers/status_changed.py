@@ -6,7 +6,7 @@ from typing import Any
 
 from contracts import CategorieEntite, Envelope, PieceSnapshot, PieceStatusChanged
 from readmodel.access import PieceParties
-from routing.bootstrap import RoutingContext
+from routing.context import RoutingContext
 from routing.domain.deadlines import Fact, matters
 from routing.ports import Directory
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from contracts import DeadlineReached, Envelope, LatePaymentPenalties, make_event, topics
 from routing.adapters.deadline_store import DossierClock
-from routing.bootstrap import SOURCE, RoutingContext
+from routing.context import SOURCE, RoutingContext
 from routing.domain.deadlines import Deadline, Planned, due_now
 from routing.metrics import DEADLINES
 
