@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 
 from contracts import topics
 from tests.support import data
+from tests.support.settled import settled
 
 
 def _cases(f: str, moe: str) -> list:
@@ -63,7 +64,9 @@ async def test_each_bad_deposit_is_refused_with_a_stable_code_and_nothing_is_sto
         assert files_after == files_before, "a refused deposit left a document behind"
     finally:
         await client.close()
-    await asyncio.sleep(1)
+    await settled(
+        infrastructure, recorder, mails=False
+    )  # an event a refusal wrote would be on its topic and read by now
     leaked = [r for r in recorder.on(topics.PIECES_SUBMITTED) if r.event and r.event.data.piece.numero in numeros]
     assert leaked == []
 

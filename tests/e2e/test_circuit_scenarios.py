@@ -18,6 +18,7 @@ from tests.support.circuit import (
     statuses,
     wait_status,
 )
+from tests.support.settled import settled
 
 MAD_MOE, MAD_MOA = "MISE_A_DISPOSITION_MOE", "MISE_A_DISPOSITION_MOA"
 MAD_FOURNISSEUR, MAD_DEST = "MISE_A_DISPOSITION_FOURNISSEUR", "MISE_A_DISPOSITION_DESTINATAIRE"
@@ -147,7 +148,7 @@ async def test_sous_traitant_a10_goes_to_the_moe_whether_the_titulaire_validates
     ]  # fmt: skip
 
 
-async def test_cotraitant_a13_is_stopped_by_a_mandataire_refusal(cast):
+async def test_cotraitant_a13_is_stopped_by_a_mandataire_refusal(cast, infrastructure, recorder):
     cotraitant, mandataire = cast.agents["cotraitant"], cast.agents["fournisseur"]
     parties = {"fournisseur": cast.siret("cotraitant"), "valideur": cast.siret("fournisseur"), "moe": cast.siret("moe")}
     validated = await deposited(cotraitant, "A13", **parties)
@@ -157,7 +158,7 @@ async def test_cotraitant_a13_is_stopped_by_a_mandataire_refusal(cast):
     stopped = await deposited(cotraitant, "A14", **parties)
     await wait_status(mandataire, stopped, "A_VALIDER_1")
     await acted(mandataire, stopped, "refuser_validation", motif="montants du groupement à revoir")
-    await asyncio.sleep(2)  # nothing routes it further
+    await settled(infrastructure, recorder, mails=False)  # every service handled the refusal: nothing routes it further
     piece = (await cotraitant.client.get(f"/v1/pieces/{stopped}")).json()
     assert statuses(piece) == ["DEPOSEE", "A_VALIDER_1", "REFUSEE_1"] and piece["attente"] is None
     assert piece["actions_possibles"] == []
@@ -193,7 +194,7 @@ async def test_suspension_completion_recycling_and_rejection_at_the_service_fina
     assert await published_statuses(recorder, a19, len(statuses(rejected))) == statuses(rejected)
 
 
-async def test_two_concurrent_following_pieces_exactly_one_wins(cast, recorder):
+async def test_two_concurrent_following_pieces_exactly_one_wins(cast, recorder, infrastructure):
     a4 = await a4_at_moe(cast)
     second_moe_agent = cast.agents["moe"]
     attempts = await asyncio.gather(*(deposit(second_moe_agent, "A15", a4) for _ in range(4)))
@@ -206,5 +207,5 @@ async def test_two_concurrent_following_pieces_exactly_one_wins(cast, recorder):
     dossier = (await cast.agents["moe"].client.get(f"/v1/dossiers/{dossier_id}")).json()
     assert [p["cadre"] for p in dossier["pieces"]] == ["A4", "A15"]
     assert await published_statuses(recorder, a4, 3) == ["DEPOSEE", MAD_MOE, "ASSOCIEE"]
-    await asyncio.sleep(1)
+    await settled(infrastructure, recorder, mails=False)  # a status a losing attempt wrote would be read by now
     assert len([r for r in recorder.on("travaux.pieces.status") if r.is_about(a4)]) == 3

@@ -22,6 +22,7 @@ from tests.support.circuit import (
     wait_status,
 )
 from tests.support.mail import wait_for_mail
+from tests.support.settled import settled
 
 MAD_MOE, MAD_MOA = "MISE_A_DISPOSITION_MOE", "MISE_A_DISPOSITION_MOA"
 MAD_FOURNISSEUR, MAD_DEST = "MISE_A_DISPOSITION_FOURNISSEUR", "MISE_A_DISPOSITION_DESTINATAIRE"
@@ -48,17 +49,30 @@ def at(value: str) -> datetime:
 
 async def test_an_a10_left_unanswered_for_15_days_goes_to_the_moe(cast, clock, recorder, infrastructure):
     sous_traitant, fournisseur, moe = cast.agents["sous_traitant"], cast.agents["fournisseur"], cast.agents["moe"]
-    a10 = await deposited(sous_traitant, "A10", fournisseur=cast.siret("sous_traitant"),
-                          valideur=cast.siret("fournisseur"), moe=cast.siret("moe"))  # fmt: skip
+    parties = {
+        "fournisseur": cast.siret("sous_traitant"),
+        "valideur": cast.siret("fournisseur"),
+        "moe": cast.siret("moe"),
+    }
+    # A marker A10, a fifth of a day older: its 15 days end while the A10 under test still has 0.1 day to go.
+    marker = await deposited(sous_traitant, "A10", **parties)
+    await wait_status(fournisseur, marker, "A_VALIDER_1")
+    await clock.set(0.2)
+    a10 = await deposited(sous_traitant, "A10", **parties)
     waiting = await wait_status(fournisseur, a10, "A_VALIDER_1")
     planned = await clock.planned(waiting["dossier_id"], "VALIDATION_HORS_DELAI")
     assert at(planned["due_at"]) == at(waiting["historique"][1]["at"]) + timedelta(days=15)
 
-    await clock.set(14.9)
-    await asyncio.sleep(2.5)  # two sweeps: nothing is due yet
+    await clock.set(15.1)  # 14.9 days after the A10
+    # A sweep with the clock there published the marker's deadline and deposit applied it; then every
+    # event published so far was handled: had that sweep found the A10 due too, it would show now.
+    await wait_status(moe, marker, MAD_MOE)
+    await settled(infrastructure, recorder, mails=False)
     assert (await fournisseur.client.get(f"/v1/pieces/{a10}")).json()["statut"] == "A_VALIDER_1"
+    assert not (await clock.planned(waiting["dossier_id"], "VALIDATION_HORS_DELAI"))["publiee"]
+    assert not [r for r in recorder.on(topics.DEADLINES) if r.key == waiting["dossier_id"].encode()]
 
-    await clock.set(15.01)
+    await clock.set(15.21)
     forwarded = await wait_status(moe, a10, MAD_MOE)
     assert statuses(forwarded) == ["DEPOSEE", "A_VALIDER_1", "ABSENCE_VALIDATION_1_HORS_DELAI", MAD_MOE]
     assert forwarded["echeances"] == ["VALIDATION_HORS_DELAI"]
@@ -123,7 +137,7 @@ async def test_a_dossier_paid_after_its_delai_shows_the_interest_and_the_indemni
     assert "Intérêts moratoires : 16.68 EUR" in told.text and "Total dû : 56.68 EUR" in told.text
 
 
-async def test_one_suspension_interrupts_the_delai_once(cast, clock):
+async def test_one_suspension_interrupts_the_delai_once(cast, clock, infrastructure, recorder):
     fournisseur, moe, moa, financier = (cast.agents[n] for n in ("fournisseur", "moe", "moa", "financier"))
     a4 = await deposited(fournisseur, "A4", fournisseur=cast.siret("fournisseur"), moe=cast.siret("moe"),
                          moa=cast.siret("moa"))  # fmt: skip
@@ -155,7 +169,7 @@ async def test_one_suspension_interrupts_the_delai_once(cast, clock):
     await clock.set(25)
     await acted(financier, a19, "suspendre", motif="encore une pièce")
     await wait_status(moa, a19, "SUSPENDUE")
-    await asyncio.sleep(1.5)
+    await settled(infrastructure, recorder, mails=False)  # routing has handled the second suspension
     again = await clock.planned(dossier_id, "DELAI_PAIEMENT_DEPASSE")
     assert again["due_at"] == resumed["due_at"]  # interrupted once only
     dossier = (await moa.client.get(f"/v1/dossiers/{dossier_id}")).json()["delai_paiement"]

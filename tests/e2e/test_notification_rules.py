@@ -14,6 +14,7 @@ from tests.support.actors import Actor, Directory
 from tests.support.circuit import acted, deposited, wait_status
 from tests.support.mail import CaughtMail, wait_for_mail
 from tests.support.services import http
+from tests.support.settled import settled
 
 PUBLIC = {"publique": True, "categorie": "COLLECTIVITE_TERRITORIALE"}
 SERVICES = [{"code": "COMPTA", "libelle": "Comptabilité"}, {"code": "TRAVAUX", "libelle": "Travaux"}]
@@ -116,8 +117,9 @@ async def mails(infrastructure, piece: dict, label: str, count: int) -> dict[str
 
 
 async def no_more_mail(infrastructure, piece: dict, total: int) -> None:
-    """Nothing arrives later for the pièce: no duplicate, no stray mail."""
-    await asyncio.sleep(2)
+    """Nothing arrives later for the pièce: no duplicate, no stray mail (every event handled, the mail
+    queue empty: whatever the pièce's events made is in the catcher)."""
+    await settled(infrastructure)
     late = of_piece(infrastructure, piece)
     assert len(late) == total, [(m.to, m.subject) for m in late]
 
@@ -467,7 +469,7 @@ async def test_a_status_event_delivered_twice_mails_each_recipient_once(system, 
     a15_id = await deposited(c.moe.agent, "A15", a4["piece_id"])
     a15 = await wait_status(c.moa.agent, a15_id, MAD_MOA)
     await mails(infrastructure, a15, "Déposée", count=2)
-    await asyncio.sleep(3)
+    await settled(infrastructure)  # and a mail the copy queued would have been sent
 
     again = [m for m in of_piece(infrastructure, a4) if m.subject.endswith(label)]
     assert sorted(m.to[0].lower() for m in again) == sorted(first)

@@ -8,6 +8,7 @@ from contracts import PieceStatusChanged, Role, Statut, topics
 from tests.support import data
 from tests.support.mail import wait_for_mail
 from tests.support.services import http
+from tests.support.settled import settled
 
 
 async def wait_for_status(deposit, piece_id: str, statut: str, timeout: float = 30.0) -> dict:
@@ -99,8 +100,8 @@ async def test_an_a4_reaches_the_moe_who_is_mailed(system, directory, recorder, 
         ]
     )
 
-    # Nothing more arrives later: no duplicate e-mail.
-    await asyncio.sleep(2)
+    # Nothing more arrives later: no duplicate e-mail (every event handled, no mail left to send).
+    await settled(infrastructure, recorder)
     assert len([m for m in infrastructure.mail.messages() if numero in m.subject]) == 3
 
 

@@ -39,6 +39,17 @@ class BusinessClock:
             assert asyncio.get_running_loop().time() < deadline, f"routing never planned {echeance}: {response.text}"
             await asyncio.sleep(0.2)
 
+    async def published(self, dossier_id: str, echeance: str, timeout: float = 30.0) -> dict:
+        """Routing's plan for the dossier, once it says ``echeance`` was published (remembered as fired:
+        no sweep publishes it again)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = await self.planned(dossier_id, echeance, timeout)
+            if found["publiee"]:
+                return found
+            assert asyncio.get_running_loop().time() < deadline, f"routing never recorded {echeance} as published"
+            await asyncio.sleep(0.2)
+
     async def close(self) -> None:
         await self.set(0)
         await self.deposit.aclose()

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts import ContractError, Envelope, parse_event
 from messaging.consumer import JoinedListener
@@ -64,6 +64,13 @@ class TopicRecorder:
         if self._task:
             self._task.cancel()
         await self._consumer.stop()
+
+    def assignment(self) -> set[TopicPartition]:
+        return self._consumer.assignment()
+
+    async def position(self, tp: TopicPartition) -> int:
+        """The offset of the next record of ``tp`` the recorder will read: every one before is in ``records``."""
+        return await self._consumer.position(tp)
 
     def on(self, topic: str) -> list[Record]:
         return [r for r in self.records if r.topic == topic]
