@@ -23,7 +23,7 @@ from tests.support.circuit import deposited, wait_status
 OK, UNAUTHENTICATED, FORBIDDEN, HIDDEN = "ok", "401", "403", "404"
 HIDING_CODES = {"piece_inconnue", "dossier_inconnu", "utilisateur_inconnu"}
 
-# The kinds of caller (issue 12): four that are nobody, then accounts.
+# The kinds of caller (docs/authority.md, last paragraph): four that are nobody, then accounts.
 NOBODY = ["anonyme", "malforme", "inconnu", "revoque"]
 ACCOUNTS = [
     "autre_partie",  # MODIFICATION on a structure party to nothing here

@@ -1,4 +1,4 @@
-"""Schemathesis against every service of the session, as a bounded and deterministic run (issue 12): every
+"""Schemathesis against every service of the session, as a bounded and deterministic run: every
 operation of each OpenAPI document, with the inputs the document allows and those it forbids; no 5xx,
 every status, content type, schema and documented header as the document says, 405 with ``Allow``, 401
 without a token, nothing the document forbids accepted. Prints the figures of each service.

@@ -1,4 +1,4 @@
-"""The cadre table says what domain-reference §1.1 says."""
+"""The cadre table says what docs/domain.md §2.1 says."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Route table and structure parameters: one row per case (domain-reference §1.5, §2.7)."""
+"""Route table and structure parameters: one row per case (docs/domain.md §5.1 to §5.4)."""
 
 from itertools import product
 
@@ -81,7 +81,7 @@ def test_route_table(cadre, reason, expected):
     assert decide(snapshot(cadre), reason, directory()) == expected
 
 
-# --- présence MOA of payable cadres (§2.7) -----------------------------------------------------------------
+# --- présence MOA of payable cadres (docs/domain.md §5.2) --------------------------------------------------
 
 # MOA on the pièce → destinataire on the pièce → outcome. "=MOA" names the MOA as destinataire; a présence
 # names a distinct destinataire so configured; "absent" names none.
@@ -136,7 +136,7 @@ def test_a_payable_pieces_destinataire_is_public(cadre, changes, piece, siret, c
     check(decide(snapshot(cadre, **piece), R.DEPOT, directory(**changes)), code, siret)
 
 
-# --- MOA-bound cadres (§1.5: only a public structure can be MOA) --------------------------------------------
+# --- MOA-bound cadres (docs/domain.md §5.2: only a public structure can be MOA) -----------------------------
 
 MOA_ROWS = [
     pytest.param(cadre, changes, expected, id=f"{cadre}-{name}")
@@ -157,7 +157,7 @@ def test_the_moa_of_a_moa_bound_cadre(cadre, changes, expected):
     check(decide(snapshot(cadre), R.DEPOT, directory(moa=changes)), expected, MOA)
 
 
-# --- code service / numéro d'engagement (§1.5) --------------------------------------------------------------
+# --- code service / numéro d'engagement (docs/domain.md §5.1) -----------------------------------------------
 
 # (name, parameters of the owning structure, code service and engagement of the pièce, outcome or error code)
 PARAMETER_CASES = [
@@ -207,7 +207,7 @@ def test_parameters_do_not_apply_to_the_moe_fournisseur_or_valideur(cadre, reaso
     assert decide(snapshot(cadre, code_service="INCONNU"), reason, strict) == expected
 
 
-# --- the recipient structure (§1.5) --------------------------------------------------------------------------
+# --- the recipient structure (docs/domain.md §5.1) -----------------------------------------------------------
 
 RECIPIENT_CASES = [("A4", "moe"), ("A10", "valideur"), ("A15", "moa"), ("A18", "fournisseur"), ("A19", "destinataire")]
 RECIPIENT_ROWS = [

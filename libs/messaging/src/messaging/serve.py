@@ -105,7 +105,7 @@ def _add_problem(responses: dict[str, Any], status: str, text: str) -> None:
 # How long an idle client connection is kept open. Longer than any client's or load balancer's own idle
 # timeout (httpx 5 s, most proxies 60 s), as aiohttp's 75 s in the faust services: the client always closes
 # an idle connection first. The other way round (uvicorn's default 5 s against httpx's 5 s), a request sent
-# on a connection the server is closing fails with a read error (issue 13: `httpx.ReadError` at a fixture's
+# on a connection the server is closing fails with a read error (seen in the tests: `httpx.ReadError` at a fixture's
 # first request after an idle gap).
 KEEP_ALIVE_SECONDS = 75
 
