@@ -84,6 +84,7 @@ def start_services(infra: Infrastructure) -> RunningServices:
         "RECONCILE_INTERVAL_SECONDS": "1",
         "CLOCK_CONTROL": "true",  # routing's business clock moves forward in the time tests
         "DEADLINE_SWEEP_SECONDS": "1",
+        "FAUST_COMMIT_INTERVAL_SECONDS": "0.5",  # settled() sees routing's progress within half a second
         "DEADLINE_LEASE_SECONDS": "5",  # a killed sweeper's dossiers are taken up again 5 s later
         # The archive's mover sweeps every 2 s; a move a killed worker left is resumed 5 s later.
         "ARCHIVE_SWEEP_SECONDS": "2",

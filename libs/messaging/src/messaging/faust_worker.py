@@ -39,6 +39,7 @@ def make_app(name: str, settings: CommonSettings, *, web_port: int, web_host: st
         "broker_session_timeout": settings.kafka_session_timeout_seconds,
         "broker_heartbeat_interval": settings.kafka_session_timeout_seconds / 3,
         "consumer_group_instance_id": settings.group_instance_id(name),
+        "broker_commit_interval": settings.faust_commit_interval_seconds,
         "web_port": web_port,
         "web_bind": web_host,
         "web_host": web_host,

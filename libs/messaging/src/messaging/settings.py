@@ -26,6 +26,9 @@ class CommonSettings(BaseSettings):
     # broker (Tansu) makes a static member's every join wait 6 s, a dynamic one's half the session.
     instance_id: str = socket.gethostname()
     kafka_static_membership: bool = True
+    # How often a faust worker (routing, the archive mover) commits the offsets of what it handled (faust's
+    # default 2.8 s). A restarted worker handles again, as duplicates, at most this much of its stream.
+    faust_commit_interval_seconds: float = Field(default=2.8, gt=0, le=60.0)
     # Exposes POST /admin/clock to move the business clock forward (tests, catch-up). Never in production.
     clock_control: bool = False
     # The shared secret of the service-to-service endpoints (/internal/v1/...), through which the archive
