@@ -13,7 +13,8 @@ import logging
 import faust
 
 from archive import mover_openapi
-from archive.bootstrap import ArchiveContext, open_context, stop
+from archive.bootstrap import open_context, stop
+from archive.context import ArchiveContext
 from archive.settings import ArchiveSettings
 from messaging import faust_web
 from messaging.clock import Clock
