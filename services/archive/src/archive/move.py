@@ -23,20 +23,20 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter, Gauge
 
-from archive.adapters.activity import ABSENT, ACTIVE, ActivityLog
-from archive.adapters.sources import DossierUnknown, Sources
-from archive.adapters.store import ArchiveStore
+from archive.adapters.activity import ABSENT, ACTIVE
+from archive.adapters.sources import DossierUnknown
 from archive.domain.staleness import cutoff
 from archive.domain.verification import verify
+from archive.ports import ActivityStore, CopyStore, Owners, Publish
 from archive.settings import ArchiveSettings
-from contracts import ArchivedCounts, DossierArchived, Envelope, make_event, utcnow
+from contracts import ArchivedCounts, DossierArchived, make_event, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -80,16 +80,13 @@ class SweepReport:
         }
 
 
-Publish = Callable[[Envelope[Any]], Awaitable[None]]
-
-
 class Mover:
     def __init__(
         self,
         settings: ArchiveSettings,
-        activity: ActivityLog,
-        store: ArchiveStore,
-        sources: Sources,
+        activity: ActivityStore,
+        store: CopyStore,
+        sources: Owners,
         publish: Publish,
     ):
         self.settings = settings
@@ -264,12 +261,10 @@ class Mover:
         if not await self.activity.quiet_since_claim(dossier_id, move_id):
             if (await self.activity.get(dossier_id) or {}).get("move", {}).get("step") != "announced":
                 return await self._abort(dossier_id, move_id, "activity on the dossier during its move")
-        staged = await self.store.dossiers.find_one({"_id": dossier_id, "move_id": move_id})
+        staged = await self.store.copy_of(dossier_id, move_id)
         if staged is None:  # its copy was dropped (an abort cut short by a crash): start over later
             return await self._abort(dossier_id, move_id, "no staged copy left to announce")
-        piece_ids = [
-            p["_id"] async for p in self.store.pieces.find({"dossier_id": dossier_id}, {"_id": 1}).sort("_id", 1)
-        ]
+        piece_ids = await self.store.piece_ids(dossier_id)
         announcement = DossierArchived(
             dossier_id=dossier_id,
             move_id=move_id,

@@ -13,7 +13,8 @@ import logging
 import faust
 
 from archive import mover_openapi
-from archive.bootstrap import ArchiveContext, open_context, stop
+from archive.bootstrap import open_context, stop
+from archive.context import ArchiveContext
 from archive.settings import ArchiveSettings
 from messaging import faust_web
 from messaging.clock import Clock
@@ -46,36 +47,46 @@ app = faust.App(
 )
 faust_web.secure(app, ops_token=settings.ops_token, openapi=mover_openapi.document(settings))
 principals = Principals(settings.deposit_public_url, settings.auth_cache_seconds)  # /admin/clock's callers
-_state: dict[str, ArchiveContext | None] = {"ctx": None}
-_lock = asyncio.Lock()
-_sweeping: dict[str, asyncio.Future] = {}  # the sweep running now, cancelled at shutdown
+
+
+class MoverProcess:
+    """What this process holds once started: its context, and the sweep running now (one at a time,
+    cancelled at shutdown)."""
+
+    def __init__(self) -> None:
+        self.ctx: ArchiveContext | None = None
+        self.lock = asyncio.Lock()
+        self.sweep: asyncio.Future | None = None
+
+
+process = MoverProcess()
 
 
 @app.task
 async def _prepare() -> None:
-    _state["ctx"] = await open_context(settings, "archive-mover")
+    process.ctx = await open_context(settings, "archive-mover")
     log.info("archive mover ready: a sweep every %.0f s", settings.archive_sweep_seconds)
 
 
 @app.on_before_shutdown.connect
 async def _close(app: faust.App, **kwargs: object) -> None:
     """Stop a running sweep first (its moves resume from their recorded step), then close the stores."""
-    sweep = _sweeping.pop("task", None)
+    sweep, process.sweep = process.sweep, None
     if sweep is not None and not sweep.done():
         sweep.cancel()
         await asyncio.wait([sweep], timeout=10)
-    ctx, _state["ctx"] = _state["ctx"], None
+    ctx, process.ctx = process.ctx, None
     if ctx is not None:
         await stop(ctx)
     await principals.close()
 
 
 async def sweep_once() -> None:
-    ctx = _state["ctx"]
-    if ctx is None or _lock.locked():
+    ctx = process.ctx
+    if ctx is None or process.lock.locked():
         return  # not ready yet, or the previous sweep still runs
-    async with _lock:
-        _sweeping["task"] = sweep = asyncio.ensure_future(ctx.mover.sweep(clock.now()))
+    async with process.lock:
+        process.sweep = sweep = asyncio.ensure_future(ctx.mover.sweep(clock.now()))
         try:
             report = await asyncio.shield(sweep)
         except asyncio.CancelledError:
@@ -87,8 +98,8 @@ async def sweep_once() -> None:
             log.warning("archive sweep interrupted (%r); the next one resumes its moves", exc)
             return
         finally:
-            if sweep.done():  # else the shutdown still has to stop it
-                _sweeping.pop("task", None)
+            if sweep.done() and process.sweep is sweep:  # else the shutdown still has to stop it
+                process.sweep = None
         if report.outcomes:
             log.info("archive sweep done: %s", report.summary())
 
@@ -105,7 +116,7 @@ async def live(web: faust.web.Web, request: faust.web.Request) -> faust.web.Resp
 
 @app.page("/health/ready")
 async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
-    ctx = _state["ctx"]
+    ctx = process.ctx
     checks = {"started": False} if ctx is None else await within(ctx.runtime.checks(), READY_WITHIN_SECONDS, None)
     body, status = readiness_answer(checks)
     return web.json(body, status=status)

@@ -10,6 +10,7 @@ from messaging.internal import extended_json, internal_router
 from messaging.problems import Problem, problem_responses
 from messaging.serve import service_app
 from notification import bootstrap
+from notification.context import NotificationContext
 from notification.settings import NotificationSettings
 from readmodel.access import follows_dossier
 from readmodel.auth import AUTH, Caller
@@ -47,7 +48,7 @@ class SentMail(BaseModel):
     responses=problem_responses({**AUTH, 404: "Dossier inconnu ou non visible (`dossier_inconnu`)"}),
 )
 async def notifications(request: Request, dossier_id: str, caller: Caller) -> list[dict]:
-    ctx: bootstrap.NotificationContext = request.app.state.ctx
+    ctx: NotificationContext = request.app.state.ctx
     unknown = Problem("dossier_inconnu", "Dossier inconnu", f"Aucun dossier {dossier_id} visible ici.", 404)
     pieces = await ctx.pieces.parties_of_dossier(dossier_id)
     if not follows_dossier(caller, pieces):

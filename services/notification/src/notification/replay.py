@@ -20,9 +20,10 @@ from aiokafka import AIOKafkaConsumer
 from contracts import ContractError, parse_event, topics
 from messaging.kafka import group_timeouts
 from messaging.logs import configure
-from notification.bootstrap import NotificationContext, open_context
+from notification.adapters.dead_letters import DLT_DELIVERY
+from notification.bootstrap import open_context
+from notification.context import NotificationContext, NotificationTx
 from notification.handlers.registry import handlers
-from notification.sender import DLT_DELIVERY
 from notification.settings import NotificationSettings
 
 log = logging.getLogger("notification.replay")
@@ -61,7 +62,8 @@ async def replay(settings: NotificationSettings, dry_run: bool = False) -> dict[
                 raise RuntimeError(f"no partition of {topic} assigned after {JOIN_TIMEOUT:.0f} s")
     finally:
         await consumer.stop()
-        await ctx.runtime.close()
+        if ctx.runtime is not None:
+            await ctx.runtime.close()
     return counts
 
 
@@ -71,12 +73,7 @@ async def _replay_one(ctx: NotificationContext, headers: dict, value: bytes, cou
         return
     key = headers.get(DLT_DELIVERY)
     if key is not None:
-        delivery = await ctx.deliveries.get(key.decode())
-        if delivery is None or delivery["state"] != "dead":
-            counts["already_done"] += 1
-        elif dry_run or await ctx.deliveries.revive(key.decode()):
-            counts["revived"] += 1
-            log.info("mail %s to %s queued again", key.decode(), delivery["email"])
+        await _revive(ctx, key.decode(), counts, dry_run)
         return
     try:
         envelope = parse_event(value)
@@ -91,6 +88,21 @@ async def _replay_one(ctx: NotificationContext, headers: dict, value: bytes, cou
         counts["events_handled"] += 1
     else:
         counts["skipped"] += 1
+
+
+async def _revive(ctx: NotificationContext, key: str, counts: dict, dry_run: bool) -> None:
+    """A dead mail goes back to the queue (once: a mail sent or queued again since is left alone)."""
+    delivery = await ctx.deliveries.get(key)
+    if delivery is None or delivery["state"] != "dead":
+        counts["already_done"] += 1
+        return
+
+    async def work(tx: NotificationTx) -> bool:
+        return await tx.deliveries.revive(key)
+
+    if dry_run or await ctx.uow.run(work):
+        counts["revived"] += 1
+        log.info("mail %s to %s queued again", key, delivery["email"])
 
 
 def main() -> None:

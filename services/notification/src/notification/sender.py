@@ -10,22 +10,22 @@ the replay is idempotent).
 
 import asyncio
 import hashlib
-import json
 import logging
 from datetime import timedelta
 from typing import Any
 
 from prometheus_client import Counter
 
-from contracts import topics, utcnow
+from contracts import utcnow
 from messaging.consumer import persistently
-from notification.adapters.mailer import PermanentRejection, TemporaryFailure
-from notification.bootstrap import NotificationContext
+from notification.adapters.dead_letters import DLT_DELIVERY
+from notification.context import NotificationContext, NotificationTx
 from notification.domain.messages import Message
 from notification.domain.retries import exhausted, next_attempt
+from notification.ports import PermanentRejection, TemporaryFailure
 
+__all__ = ["DLT_DELIVERY", "Sender", "message_id"]
 log = logging.getLogger(__name__)
-DLT_DELIVERY = "dlt-delivery"  # header of a dead delivery's record: its key
 SENT = Counter("notification_mails_total", "Mail delivery outcomes", ["outcome"])
 
 
@@ -114,18 +114,11 @@ class Sender:
     async def dead(self, delivery: dict[str, Any], code: str, reason: str) -> None:
         key = delivery["_id"]
         summary = {k: delivery.get(k) for k in ("event_id", "email", "dossier_id", "piece_id", "statut", "subject")}
-        await self.ctx.runtime.producer.send_and_wait(
-            topics.dead_letter(topics.PIECES_STATUS),
-            json.dumps({"delivery": key, **summary}, ensure_ascii=False).encode(),
-            key=(delivery.get("dossier_id") or key).encode(),
-            headers=[
-                (topics.DLT_CODE, code.encode()),
-                (topics.DLT_REASON, reason[:2000].encode()),
-                (topics.DLT_CONSUMER, b"notification"),
-                (topics.DLT_SOURCE_TOPIC, topics.PIECES_STATUS.encode()),
-                (DLT_DELIVERY, key.encode()),
-            ],
-        )
-        await self.ctx.deliveries.mark_dead(key, f"{code}: {reason}", delivery["attempts"] + 1, delivery)
+        await self.ctx.dead_letters.dead_mail(key, summary, code, reason)
+
+        async def work(tx: NotificationTx) -> None:
+            await tx.deliveries.mark_dead(key, f"{code}: {reason}", delivery["attempts"] + 1, delivery)
+
+        await self.ctx.uow.run(work)
         SENT.labels("dead").inc()
         log.warning("mail %s to %s dead-lettered: %s (%s)", key, delivery["email"], code, reason)

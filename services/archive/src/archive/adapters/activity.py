@@ -14,7 +14,7 @@
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -26,8 +26,13 @@ ACTIVE, MOVING, ARCHIVED, ABSENT = "active", "moving", "archived", "absent"
 
 
 class ActivityLog:
-    def __init__(self, database: AsyncDatabase):
+    def __init__(self, database: AsyncDatabase, session: AsyncClientSession | None = None):
+        self.database, self.session = database, session
         self.collection = database["dossier_activity"]
+
+    def within(self, session: AsyncClientSession) -> Self:
+        """This log, its writes in ``session``'s transaction."""
+        return type(self)(self.database, session)
 
     async def ensure_indexes(self) -> None:
         await self.collection.update_many({"phase": {"$exists": False}}, {"$set": {"phase": ACTIVE}})
@@ -128,14 +133,12 @@ class ActivityLog:
         doc = await self.collection.find_one({"_id": dossier_id, "move.id": move_id}, {"seq": 1, "move.seq": 1})
         return doc is not None and doc.get("seq") == doc["move"].get("seq")
 
-    async def end_move(
-        self, dossier_id: str, move_id: str, phase: str, session: AsyncClientSession | None = None, **fields: Any
-    ) -> bool:
+    async def end_move(self, dossier_id: str, move_id: str, phase: str, **fields: Any) -> bool:
         """The move is over: the dossier is ``archived``, ``active`` again (kept, aborted) or ``absent``."""
         done = await self.collection.update_one(
             {"_id": dossier_id, "move.id": move_id},
             {"$set": {"phase": phase, **fields}, "$unset": {"move": ""}},
-            session=session,
+            session=self.session,
         )
         return done.modified_count == 1
 

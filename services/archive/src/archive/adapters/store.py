@@ -14,7 +14,7 @@ A copy is ``staged`` until the owner confirms it removed the dossier from the ac
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
@@ -37,11 +37,16 @@ def owner_record(piece: dict[str, Any]) -> dict[str, Any]:
 
 
 class ArchiveStore:
-    def __init__(self, database: AsyncDatabase):
+    def __init__(self, database: AsyncDatabase, session: AsyncClientSession | None = None):
+        self.database, self.session = database, session
         self.dossiers = database["dossiers"]
         self.pieces = database["pieces"]
         self.files = database[f"{BUCKET}.files"]
         self.chunks = database[f"{BUCKET}.chunks"]
+
+    def within(self, session: AsyncClientSession) -> Self:
+        """This store, its reads and writes in ``session``'s transaction."""
+        return type(self)(self.database, session)
 
     async def ensure_indexes(self) -> None:
         await self.pieces.create_index([("parties", ASCENDING), ("deposee_le", DESCENDING)])
@@ -135,8 +140,18 @@ class ArchiveStore:
     async def record_counts(self, dossier_id: str, counts: dict[str, int]) -> None:
         await self.dossiers.update_one({"_id": dossier_id}, {"$set": {"counts": counts}})
 
-    async def publish(self, dossier_id: str, move_id: str, now: datetime, session: AsyncClientSession) -> bool:
-        """The owner removed the dossier: the staged copy becomes the archived dossier (searchable)."""
+    async def copy_of(self, dossier_id: str, move_id: str) -> dict[str, Any] | None:
+        """The dossier's copy made by this move (staged or archived), without its pièces."""
+        return await self.dossiers.find_one({"_id": dossier_id, "move_id": move_id}, session=self.session)
+
+    async def piece_ids(self, dossier_id: str) -> list[str]:
+        cursor = self.pieces.find({"dossier_id": dossier_id}, {"_id": 1}, session=self.session).sort("_id", 1)
+        return [p["_id"] async for p in cursor]
+
+    async def publish(self, dossier_id: str, move_id: str, now: datetime) -> bool:
+        """The owner removed the dossier: the staged copy becomes the archived dossier (searchable; two
+        writes: run it in a transaction)."""
+        session = self.session
         done = await self.dossiers.update_one(
             {"_id": dossier_id, "move_id": move_id, "state": STAGED},
             {"$set": {"state": ARCHIVED, "archived_at": now}},
@@ -150,8 +165,9 @@ class ArchiveStore:
             )
         return bool(done.modified_count)
 
-    async def drop(self, dossier_id: str, move_id: str, session: AsyncClientSession | None = None) -> bool:
+    async def drop(self, dossier_id: str, move_id: str) -> bool:
         """Forget a staged copy of this move (never an archived dossier)."""
+        session = self.session
         held = await self.dossiers.find_one({"_id": dossier_id}, {"state": 1, "move_id": 1}, session=session)
         if held is not None and (held["state"] != STAGED or held["move_id"] != move_id):
             return False

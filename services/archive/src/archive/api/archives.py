@@ -14,7 +14,7 @@ from archive.api.models import (
     ArchivedPiece,
     ArchiveSearchPage,
 )
-from archive.bootstrap import ArchiveContext
+from archive.context import ArchiveContext
 from contracts import info, libelle
 from messaging.problems import Problem, problem_responses
 from readmodel.access import Principal

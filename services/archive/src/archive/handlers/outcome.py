@@ -12,12 +12,9 @@ changes nothing either: re-delivery is harmless without an event-id record.
 import logging
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from archive.adapters.activity import ABSENT, ACTIVE, ARCHIVED
-from archive.bootstrap import ArchiveContext
+from archive.context import ArchiveContext, ArchiveTx
 from contracts import DossierKept, DossierRemoved, Envelope, utcnow
-from messaging.mongo import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +22,13 @@ log = logging.getLogger(__name__)
 async def on_removed(ctx: ArchiveContext, envelope: Envelope[Any]) -> None:
     removed: DossierRemoved = envelope.data
 
-    async def work(session: AsyncClientSession) -> bool:
+    async def work(tx: ArchiveTx) -> bool:
         now = utcnow()
-        published = await ctx.store.publish(removed.dossier_id, removed.move_id, now, session)
-        await ctx.activity.end_move(removed.dossier_id, removed.move_id, ARCHIVED, session, archived_at=now)
+        published = await tx.store.publish(removed.dossier_id, removed.move_id, now)
+        await tx.activity.end_move(removed.dossier_id, removed.move_id, ARCHIVED, archived_at=now)
         return published
 
-    if await in_transaction(ctx.runtime.client, work):
+    if await ctx.uow.run(work):
         log.info("dossier %s archived (move %s)", removed.dossier_id, removed.move_id)
 
 
@@ -39,12 +36,12 @@ async def on_kept(ctx: ArchiveContext, envelope: Envelope[Any]) -> None:
     kept: DossierKept = envelope.data
     phase = ABSENT if kept.code == "dossier_inconnu" else ACTIVE
 
-    async def work(session: AsyncClientSession) -> bool:
-        dropped = await ctx.store.drop(kept.dossier_id, kept.move_id, session)
-        ended = await ctx.activity.end_move(
-            kept.dossier_id, kept.move_id, phase, session, last_abort={"at": utcnow(), "reason": kept.code}
+    async def work(tx: ArchiveTx) -> bool:
+        dropped = await tx.store.drop(kept.dossier_id, kept.move_id)
+        ended = await tx.activity.end_move(
+            kept.dossier_id, kept.move_id, phase, last_abort={"at": utcnow(), "reason": kept.code}
         )
         return dropped or ended
 
-    if await in_transaction(ctx.runtime.client, work):
+    if await ctx.uow.run(work):
         log.info("dossier %s kept active by its owner (%s): move %s dropped", kept.dossier_id, kept.code, kept.move_id)

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from archive.bootstrap import ArchiveContext
+from archive.context import ArchiveContext
 from archive.handlers.outcome import on_kept, on_removed
 from archive.handlers.status_changed import on_status_changed
 from contracts import DossierKept, DossierRemoved, PieceStatusChanged

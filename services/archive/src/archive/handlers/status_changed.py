@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from archive.bootstrap import ArchiveContext
+from archive.context import ArchiveContext
 from contracts import Envelope, PieceStatusChanged
 from readmodel.access import PieceParties
 

@@ -8,33 +8,40 @@
   so the sender's queries read a collection as small as the backlog, not the whole history (reading
   the ledger for due mails took seconds with 40,000 records on the local MongoDB-protocol server).
 
-The consumer queues (``queue``: ledger and queue entry in one transaction, once per key, so a
-re-delivered event queues nothing); the sender (``notification.sender``) leases due entries, sends
+The consumer queues (``queue``: ledger and queue entry in one transaction, the unit of work's, once per
+key, so a re-delivered event queues nothing); the sender (``notification.sender``) leases due entries, sends
 and records the outcome. The one window left for a duplicate: a crash after the SMTP server accepted a
 mail and before the transaction that records ``sent``. The lease then expires and the mail goes again,
 with the same Message-ID (which mail clients use to drop the copy).
 """
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import utcnow
-from messaging.mongo import in_transaction
 
 URGENT, NORMAL = 0, 1  # a mail someone waits for (a one-time code), and every other
 _MESSAGE = ("email", "subject", "text", "html", "dossier_id", "piece_id", "statut", "event_id", "priority")
 
 
 class DeliveryLog:
-    def __init__(self, client: AsyncMongoClient, database: AsyncDatabase):
-        self.client = client
+    """The writes that belong together (``queue``, ``mark_dead``, ``revive``, ``forget``) run on a log bound to
+    a transaction (``within``, by the unit of work); ``mark_sent`` and ``retry_later`` are single-document
+    writes on purpose, on the unbound log."""
+
+    def __init__(self, database: AsyncDatabase, session: AsyncClientSession | None = None):
+        self.database, self.session = database, session
         self.collection = database["deliveries"]
         self.queue_ = database["mail_queue"]
         self.dead = database["dead_mails"]  # the messages of dead mails, until a replay
+
+    def within(self, session: AsyncClientSession) -> Self:
+        """This log, its reads and writes in ``session``'s transaction."""
+        return type(self)(self.database, session)
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("dossier_id", ASCENDING), ("created_at", ASCENDING)])
@@ -45,8 +52,8 @@ class DeliveryLog:
         return f"{event_id}:{email.lower()}"
 
     async def queue(self, event_id: str, mails: list[tuple[str, dict[str, Any]]], priority: int = NORMAL) -> int:
-        """Queue an event's mails ((email, fields) each), those whose (event, recipient) was never seen,
-        in one transaction; returns how many were new. ``URGENT`` mails (a person waits for a code) are
+        """Queue an event's mails ((email, fields) each), those whose (event, recipient) was never seen
+        (ledger and queue entries: run it in a transaction); returns how many were new. ``URGENT`` mails (a person waits for a code) are
         sent before the ``NORMAL`` backlog."""
         now = utcnow()
         records = {
@@ -59,26 +66,24 @@ class DeliveryLog:
             }
             for email, fields in mails
         }
-
-        async def work(session: AsyncClientSession) -> int:
-            cursor = self.collection.find({"_id": {"$in": list(records)}}, {"_id": 1}, session=session)
-            seen = {doc["_id"] async for doc in cursor}
-            new = {key: record for key, record in records.items() if key not in seen}
-            if not new:
-                return 0
-            ledger = [
-                {"_id": key, **{k: v for k, v in r.items() if k not in ("text", "html")}, "state": "pending"}
-                for key, r in new.items()
-            ]
-            await self.collection.insert_many(ledger, session=session)
-            entries = [
-                {"_id": key, **r, "priority": priority, "next_attempt_at": now, "lease_until": None}
-                for key, r in new.items()
-            ]
-            await self.queue_.insert_many(entries, session=session)
-            return len(new)
-
-        return await in_transaction(self.client, work) if records else 0
+        if not records:
+            return 0
+        cursor = self.collection.find({"_id": {"$in": list(records)}}, {"_id": 1}, session=self.session)
+        seen = {doc["_id"] async for doc in cursor}
+        new = {key: record for key, record in records.items() if key not in seen}
+        if not new:
+            return 0
+        ledger = [
+            {"_id": key, **{k: v for k, v in r.items() if k not in ("text", "html")}, "state": "pending"}
+            for key, r in new.items()
+        ]
+        await self.collection.insert_many(ledger, session=self.session)
+        entries = [
+            {"_id": key, **r, "priority": priority, "next_attempt_at": now, "lease_until": None}
+            for key, r in new.items()
+        ]
+        await self.queue_.insert_many(entries, session=self.session)
+        return len(new)
 
     async def due(self, now: datetime, limit: int) -> list[str]:
         """Keys of queued mails to attempt now: urgent ones first, then the oldest."""
@@ -110,18 +115,13 @@ class DeliveryLog:
         await self.queue_.delete_one({"_id": key})
 
     async def mark_dead(self, key: str, error: str, attempts: int, entry: dict[str, Any]) -> None:
-        """Given up: the message moves to ``dead_mails``, where a replay takes it back from."""
+        """Given up: the message moves to ``dead_mails``, where a replay takes it back from (three writes:
+        run it in a transaction)."""
         ledger = {"state": "dead", "error": error, "dead_at": utcnow(), "attempts": attempts}
-        await self._leave_queue(key, ledger, kept={k: entry.get(k) for k in _MESSAGE})
-
-    async def _leave_queue(self, key: str, ledger: dict[str, Any], kept: dict[str, Any] | None = None) -> None:
-        async def work(session: AsyncClientSession) -> None:
-            await self.collection.update_one({"_id": key}, {"$set": ledger}, session=session)
-            await self.queue_.delete_one({"_id": key}, session=session)
-            if kept is not None:
-                await self.dead.replace_one({"_id": key}, {"_id": key, **kept}, upsert=True, session=session)
-
-        await in_transaction(self.client, work)
+        kept = {k: entry.get(k) for k in _MESSAGE}
+        await self.collection.update_one({"_id": key}, {"$set": ledger}, session=self.session)
+        await self.queue_.delete_one({"_id": key}, session=self.session)
+        await self.dead.replace_one({"_id": key}, {"_id": key, **kept}, upsert=True, session=self.session)
 
     async def retry_later(self, key: str, error: str, at: datetime, attempts: int) -> None:
         await self.queue_.update_one(
@@ -132,24 +132,20 @@ class DeliveryLog:
         )
 
     async def revive(self, key: str) -> bool:
-        """A dead mail goes back to the queue (a replay); True if it was dead."""
-        now = utcnow()
-
-        async def work(session: AsyncClientSession) -> bool:
-            kept = await self.dead.find_one({"_id": key}, session=session)
-            result = await self.collection.update_one(
-                {"_id": key, "state": "dead"}, {"$set": {"state": "pending", "attempts": 0}}, session=session
-            )
-            if kept is None or result.modified_count != 1:
-                return False
-            await self.queue_.replace_one(
-                {"_id": key}, {**kept, "attempts": 0, "next_attempt_at": now, "lease_until": None}, upsert=True,
-                session=session,
-            )  # fmt: skip
-            await self.dead.delete_one({"_id": key}, session=session)
-            return True
-
-        return await in_transaction(self.client, work)
+        """A dead mail goes back to the queue (a replay; run it in a transaction); True if it was dead."""
+        now, session = utcnow(), self.session
+        kept = await self.dead.find_one({"_id": key}, session=session)
+        result = await self.collection.update_one(
+            {"_id": key, "state": "dead"}, {"$set": {"state": "pending", "attempts": 0}}, session=session
+        )
+        if kept is None or result.modified_count != 1:
+            return False
+        await self.queue_.replace_one(
+            {"_id": key}, {**kept, "attempts": 0, "next_attempt_at": now, "lease_until": None}, upsert=True,
+            session=session,
+        )  # fmt: skip
+        await self.dead.delete_one({"_id": key}, session=session)
+        return True
 
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": key})
@@ -166,8 +162,9 @@ class DeliveryLog:
                 record["message"] = {k: message.get(k) for k in ("subject", "text", "html")}
         return records
 
-    async def forget(self, keys: list[str], session: AsyncClientSession) -> int:
+    async def forget(self, keys: list[str]) -> int:
         """Remove records (and their queued or dead message) that now live in the archive."""
+        session = self.session
         await self.queue_.delete_many({"_id": {"$in": keys}}, session=session)
         await self.dead.delete_many({"_id": {"$in": keys}}, session=session)
         return (await self.collection.delete_many({"_id": {"$in": keys}}, session=session)).deleted_count

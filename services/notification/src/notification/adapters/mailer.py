@@ -15,15 +15,10 @@ from email.utils import formatdate, parseaddr
 import aiosmtplib
 
 from notification.domain.messages import Message
+from notification.ports import PermanentRejection, TemporaryFailure
 from notification.settings import NotificationSettings
 
-
-class PermanentRejection(Exception):
-    """The server refused the message for good (5xx): retrying will not help."""
-
-
-class TemporaryFailure(Exception):
-    """The server is away or answered 4xx: retry later."""
+__all__ = ["Mailer", "PermanentRejection", "TemporaryFailure"]
 
 
 class Mailer:

@@ -1,6 +1,8 @@
 """The latest snapshot of each pièce, from the status stream: what a deadline e-mail names and who it
 reaches (deadline events carry only the pièce's id), and who may read a dossier's mails (its parties)."""
 
+from typing import Self
+
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -10,8 +12,13 @@ from readmodel.access import PieceParties
 
 
 class PieceView:
-    def __init__(self, database: AsyncDatabase):
+    def __init__(self, database: AsyncDatabase, session: AsyncClientSession | None = None):
+        self.database, self.session = database, session
         self.collection = database["pieces"]
+
+    def within(self, session: AsyncClientSession) -> Self:
+        """This view, its writes in ``session``'s transaction."""
+        return type(self)(self.database, session)
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("snapshot.dossier_id", ASCENDING)], name="dossier")
@@ -30,5 +37,5 @@ class PieceView:
         cursor = self.collection.find({"snapshot.dossier_id": dossier_id})
         return [PieceParties.of(PieceSnapshot.model_validate(doc["snapshot"])) async for doc in cursor]
 
-    async def forget(self, piece_ids: list[str], session: AsyncClientSession) -> None:
-        await self.collection.delete_many({"_id": {"$in": piece_ids}}, session=session)
+    async def forget(self, piece_ids: list[str]) -> None:
+        await self.collection.delete_many({"_id": {"$in": piece_ids}}, session=self.session)

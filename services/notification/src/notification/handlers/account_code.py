@@ -4,7 +4,7 @@ from typing import Any
 
 from contracts import AccountCodeIssued, Envelope
 from notification.adapters.deliveries import URGENT
-from notification.bootstrap import NotificationContext
+from notification.context import NotificationContext, NotificationTx
 from notification.domain.account_mails import TEMPLATE, render_account_mail
 
 
@@ -22,6 +22,9 @@ async def on_account_code(ctx: NotificationContext, envelope: Envelope[Any]) -> 
         "text": message.text,
         "html": message.html,
     }
-    # A person waits for this code: it goes before the backlog of circuit mails.
-    if await ctx.deliveries.queue(str(envelope.id), [(event.email, fields)], URGENT) and ctx.sender is not None:
+
+    async def work(tx: NotificationTx) -> int:  # a person waits for this code: before the circuit's backlog
+        return await tx.deliveries.queue(str(envelope.id), [(event.email, fields)], URGENT)
+
+    if await ctx.uow.run(work) and ctx.sender is not None:
         ctx.sender.notify()

@@ -4,7 +4,7 @@ per event and recipient, naming the pièce as the status stream last showed it."
 from typing import Any
 
 from contracts import DeadlineReached, Envelope, LatePaymentPenalties
-from notification.bootstrap import NotificationContext
+from notification.context import NotificationContext
 from notification.domain.messages import Message, render_deadline
 from notification.domain.rules import PENALITES, Context, PlannedMail, deadline_headline, plan_deadline
 from notification.handlers.mails import queue_mails

@@ -4,18 +4,15 @@ removes nothing more. Only the records the archive copied go (a mail recorded af
 
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from contracts import DossierRemoved, Envelope
-from messaging.mongo import in_transaction
-from notification.bootstrap import NotificationContext
+from notification.context import NotificationContext, NotificationTx
 
 
 async def on_dossier_removed(ctx: NotificationContext, envelope: Envelope[Any]) -> None:
     removed: DossierRemoved = envelope.data
 
-    async def work(session: AsyncClientSession) -> None:
-        await ctx.deliveries.forget(removed.notification_ids, session)
-        await ctx.pieces.forget(removed.piece_ids, session)
+    async def work(tx: NotificationTx) -> None:
+        await tx.deliveries.forget(removed.notification_ids)
+        await tx.pieces.forget(removed.piece_ids)
 
-    await in_transaction(ctx.runtime.client, work)
+    await ctx.uow.run(work)

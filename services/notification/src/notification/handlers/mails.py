@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from contracts import PieceSnapshot, Structure
-from notification.bootstrap import NotificationContext
+from notification.context import NotificationContext, NotificationTx
 from notification.domain.messages import Message
 from notification.domain.rules import PlannedMail, recipients
 
@@ -53,5 +53,11 @@ async def queue_mails(
             "html": message.html,
         }
         queue += [(email, fields) for email in recipients(structure, piece.code_service)]
-    if await ctx.deliveries.queue(event_id, queue) and ctx.sender is not None:
+    if not queue:
+        return
+
+    async def work(tx: NotificationTx) -> int:
+        return await tx.deliveries.queue(event_id, queue)
+
+    if await ctx.uow.run(work) and ctx.sender is not None:
         ctx.sender.notify()

@@ -11,7 +11,7 @@ from contracts import (
     StructureUpserted,
 )
 from messaging.consumer import Handler
-from notification.bootstrap import NotificationContext
+from notification.context import NotificationContext
 from notification.handlers.account_code import on_account_code
 from notification.handlers.deadline_reached import on_deadline
 from notification.handlers.dossier_removed import on_dossier_removed

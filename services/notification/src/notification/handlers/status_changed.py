@@ -5,7 +5,7 @@ consumer."""
 from typing import Any
 
 from contracts import Envelope, PieceStatusChanged
-from notification.bootstrap import NotificationContext
+from notification.context import NotificationContext
 from notification.domain.messages import render
 from notification.domain.rules import Context, parties, plan
 from notification.handlers.mails import queue_mails

@@ -4,7 +4,7 @@ order they come in (a re-delivered or re-read older one changes nothing)."""
 from typing import Any
 
 from contracts import Envelope, StructureUpserted
-from notification.bootstrap import NotificationContext
+from notification.context import NotificationContext
 
 
 async def on_structure_upserted(ctx: NotificationContext, envelope: Envelope[Any]) -> None:
