@@ -1,4 +1,4 @@
-"""Two calendar years without activity (domain-reference §2.9): the cutoff of the sweep."""
+"""Two calendar years without activity (docs/domain.md §8.3): the cutoff of the sweep."""
 
 from datetime import UTC, datetime
 

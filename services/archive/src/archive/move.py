@@ -1,4 +1,4 @@
-"""Moving dossiers untouched for two years from the active store to the archive (issue 6).
+"""Moving dossiers untouched for two years from the active store to the archive (docs/architecture.md §8).
 
 One move of one dossier, each step recorded in its activity record before the next starts:
 

@@ -4,7 +4,7 @@ Each tick moves the dossiers stale at the business clock's now (``messaging.cloc
 moves it when ``CLOCK_CONTROL`` is on; the administrator only) and resumes the moves a dead worker left.
 Replicas may run side by side: a dossier is claimed by one move at a time. Health, readiness and
 Prometheus metrics are served on ``ARCHIVE_MOVER_PORT``, with the OpenAPI document (``archive.mover_openapi``);
-none of faust's own pages (``messaging.faust_web``).
+none of faust's own pages: the shared faust worker (``messaging.faust_worker``).
 """
 
 import asyncio
@@ -16,12 +16,10 @@ from archive import mover_openapi
 from archive.bootstrap import open_context, stop
 from archive.context import ArchiveContext
 from archive.settings import ArchiveSettings
-from messaging import faust_web
 from messaging.clock import Clock
 from messaging.consumer import RETRY_FOREVER
-from messaging.http import READY_WITHIN_SECONDS, readiness_answer
+from messaging.faust_worker import FaustWorker, make_app
 from messaging.logs import configure
-from messaging.tasks import within
 from readmodel.auth import administrator
 from readmodel.principals import Principals
 
@@ -29,23 +27,8 @@ log = logging.getLogger(__name__)
 settings = ArchiveSettings()
 clock = Clock()
 
-app = faust.App(
-    "archive-mover",
-    broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")],
-    store="memory://",
-    # Static membership and a short session, as routing: a restarted mover takes its predecessor's place
-    # in faust's group at once instead of waiting for the dead member to time out.
-    consumer_group_instance_id=settings.group_instance_id("archive-mover"),
-    broker_session_timeout=settings.kafka_session_timeout_seconds,
-    broker_heartbeat_interval=settings.kafka_session_timeout_seconds / 3,
-    topic_partitions=settings.topic_partitions,
-    topic_replication_factor=settings.topic_replication_factor,
-    web_port=settings.archive_mover_port,
-    web_bind=settings.http_host,
-    web_host=settings.http_host,
-    **faust_web.PAGES_OFF,
-)
-faust_web.secure(app, ops_token=settings.ops_token, openapi=mover_openapi.document(settings))
+app = make_app("archive-mover", settings, web_port=settings.archive_mover_port, web_host=settings.http_host)
+worker = FaustWorker(app, "archive-mover")
 principals = Principals(settings.deposit_public_url, settings.auth_cache_seconds)  # /admin/clock's callers
 
 
@@ -109,26 +92,19 @@ async def sweep_archive() -> None:
     await sweep_once()
 
 
-@app.page("/health/live")
-async def live(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
-    return web.json({"status": "ok"})
-
-
-@app.page("/health/ready")
-async def ready(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
+async def readiness() -> dict[str, bool]:
     ctx = process.ctx
-    checks = {"started": False} if ctx is None else await within(ctx.runtime.checks(), READY_WITHIN_SECONDS, None)
-    body, status = readiness_answer(checks)
-    return web.json(body, status=status)
+    return {"started": False} if ctx is None else await ctx.runtime.checks()
 
 
-if settings.clock_control:  # moving the clock sweeps at once
-    faust_web.clock_page(
-        app,
-        clock,
-        lambda request: administrator(principals, request.headers.get("Authorization")),
-        lambda: asyncio.ensure_future(sweep_once()),
-    )
+worker.serve(  # health, readiness, metrics, /openapi.json and, with CLOCK_CONTROL, /admin/clock (sweeps at once)
+    ops_token=settings.ops_token,
+    openapi=mover_openapi.document(settings),
+    readiness=readiness,
+    clock=clock if settings.clock_control else None,
+    authorize=lambda request: administrator(principals, request.headers.get("Authorization")),
+    moved=lambda: asyncio.ensure_future(sweep_once()),
+)
 
 
 def main() -> None:
