@@ -11,7 +11,7 @@ from typing import Any
 
 from archive.adapters.activity import ACTIVE, MOVING, ActivityLog
 from archive.adapters.sources import DossierUnknown
-from archive.adapters.store import ARCHIVED, STAGED, CopyConflict, owner_record
+from archive.adapters.store import ARCHIVED, STAGED, CopyConflict, owner_record, staged_dossier, staged_piece
 from archive.context import ArchiveContext, ArchiveTx
 from archive.domain.verification import StoredCopy
 from archive.move import Mover
@@ -123,21 +123,8 @@ class MemoryCopies(MemoryStore):
         for piece_id in [k for k, p in self.pieces.items() if p["dossier_id"] == dossier_id and k not in piece_ids]:
             del self.pieces[piece_id]
         for piece in bundle["pieces"]:
-            archive = {"state": STAGED, "move_id": move_id, "archived_at": None}
-            self.pieces[piece["_id"]] = copy.deepcopy({**piece, "archive": archive})
-        self.dossiers[dossier_id] = copy.deepcopy(
-            {
-                "_id": dossier_id,
-                "state": STAGED,
-                "move_id": move_id,
-                "fingerprint": bundle["fingerprint"],
-                "record": bundle["dossier"],
-                "notifications": notifications,
-                "location": location,
-                "staged_at": now,
-                "archived_at": None,
-            }
-        )
+            self.pieces[piece["_id"]] = copy.deepcopy(staged_piece(piece, move_id))
+        self.dossiers[dossier_id] = copy.deepcopy(staged_dossier(bundle, move_id, notifications, location, now))
         self.writes += 1
 
     async def put_file(self, dossier_id: str, document: dict[str, Any], content: bytes, now: datetime) -> None:

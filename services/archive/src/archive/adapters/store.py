@@ -28,6 +28,27 @@ CHUNK_SIZE = 255 * 1024
 STAGED, ARCHIVED = "staged", "archived"
 
 
+def staged_dossier(
+    bundle: dict[str, Any], move_id: str, notifications: list[dict[str, Any]], location: str, now: datetime
+) -> dict[str, Any]:
+    """The archive's record of a dossier copied but not yet verified and announced."""
+    return {
+        "_id": bundle["dossier_id"],
+        "state": STAGED,
+        "move_id": move_id,
+        "fingerprint": bundle["fingerprint"],
+        "record": bundle["dossier"],
+        "notifications": notifications,
+        "location": location,
+        "staged_at": now,
+        "archived_at": None,
+    }
+
+
+def staged_piece(piece: dict[str, Any], move_id: str) -> dict[str, Any]:
+    return {**piece, "archive": {"state": STAGED, "move_id": move_id, "archived_at": None}}
+
+
 class CopyConflict(Exception):
     """The dossier is already archived under another move: never overwrite an archived dossier."""
 
@@ -73,21 +94,10 @@ class ArchiveStore:
         piece_ids = [p["_id"] for p in bundle["pieces"]]
         await self.pieces.delete_many({"dossier_id": dossier_id, "_id": {"$nin": piece_ids}})
         for piece in bundle["pieces"]:
-            archive = {"state": STAGED, "move_id": move_id, "archived_at": None}
-            await self.pieces.replace_one({"_id": piece["_id"]}, {**piece, "archive": archive}, upsert=True)
+            await self.pieces.replace_one({"_id": piece["_id"]}, staged_piece(piece, move_id), upsert=True)
         await self.dossiers.replace_one(
             {"_id": dossier_id},
-            {
-                "_id": dossier_id,
-                "state": STAGED,
-                "move_id": move_id,
-                "fingerprint": bundle["fingerprint"],
-                "record": bundle["dossier"],
-                "notifications": notifications,
-                "location": location,
-                "staged_at": now,
-                "archived_at": None,
-            },
+            staged_dossier(bundle, move_id, notifications, location, now),
             upsert=True,
         )
 
