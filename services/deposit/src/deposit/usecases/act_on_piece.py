@@ -11,7 +11,7 @@ from deposit.adapters.pieces import ConcurrentChange, snapshot_of
 from deposit.context import DepositContext, DepositTx
 from deposit.domain import circuit
 from deposit.domain.circuit import Action
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from deposit.domain.piece import change_status
 from deposit.usecases.archived import archived_piece_refusal
 from deposit.usecases.deposit_piece import Upload, check_attachments, check_parties, check_total
@@ -46,7 +46,9 @@ async def visible_piece(ctx: DepositContext, caller: Principal, piece_id: str) -
     record = await ctx.pieces.get(piece_id)
     if record is None or not caller.can_read(record["parties"], record.get("code_service")):
         gone = None if record is not None else await archived_piece_refusal(ctx, caller, piece_id)
-        raise gone or Refusal("piece_inconnue", "Pièce inconnue", f"Aucune pièce {piece_id} visible.", 404)
+        raise gone or Refusal(
+            "piece_inconnue", "Pièce inconnue", f"Aucune pièce {piece_id} visible.", RefusalKind.NOT_FOUND
+        )
     return record
 
 
@@ -107,7 +109,7 @@ async def _act(
             "Action réservée",
             f"« {request.action.value} » sur ce {piece.cadre} revient au rôle {role.value} ({siret}), "
             "avec le profil MODIFICATION sur cette structure.",
-            403,
+            RefusalKind.FORBIDDEN,
         )
     motif = circuit.check_motif(transition, request.motif, request.commentaire)
     updates = {}
@@ -154,7 +156,7 @@ async def _act(
                 "piece_modifiee",
                 "Pièce modifiée entre-temps",
                 f"La pièce {piece.piece_id} a changé de statut pendant la requête ; consultez-la et recommencez.",
-                409,
+                RefusalKind.CONFLICT,
             ) from None
         if request.attachments:
             stored = [

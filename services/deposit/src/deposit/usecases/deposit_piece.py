@@ -23,14 +23,13 @@ from deposit.adapters.pieces import PARTY_FIELDS, ConcurrentChange, parties_of, 
 from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.domain import deposit_rules as rules
 from deposit.domain.circuit import check_follow, party_field
-from deposit.domain.errors import FieldError, Refusal
+from deposit.domain.errors import FieldError, Refusal, RefusalKind, field_refusal
 from deposit.domain.piece import change_status, initial_history
 from deposit.usecases.archived import archived_piece_refusal
 from deposit.usecases.commands import PieceInput
 from deposit.usecases.idempotent import Answer, once
 from deposit.usecases.parse_input import parse_piece
 from deposit.usecases.status_events import record_change
-from messaging.problems import field_problem
 from messaging.unit_of_work import AlreadyExists
 from readmodel.access import Principal
 
@@ -60,14 +59,14 @@ def _check_document(settings, document: Upload | None) -> None:
             "document_trop_volumineux",
             "Document trop volumineux",
             f"Le document dépasse {settings.max_document_bytes} octets.",
-            413,
+            RefusalKind.TOO_LARGE,
         )
     if not rules.is_pdf(document.head):
         raise Refusal(
             "document_non_pdf",
             "Document non PDF",
             "Le document de la pièce doit être un PDF (signature %PDF- absente).",
-            415,
+            RefusalKind.UNSUPPORTED_TYPE,
         )
 
 
@@ -82,7 +81,7 @@ def check_attachments(settings, attachments: list[Upload]) -> None:
             "piece_jointe_extension_interdite",
             "Extension de pièce jointe non autorisée",
             "; ".join(e.message for e in extension_errors),
-            422,
+            RefusalKind.INVALID,
             extension_errors,
         )
     for attachment in attachments:
@@ -91,7 +90,7 @@ def check_attachments(settings, attachments: list[Upload]) -> None:
                 "piece_jointe_trop_volumineuse",
                 "Pièce jointe trop volumineuse",
                 f"« {attachment.filename} » dépasse {settings.max_attachment_bytes} octets.",
-                413,
+                RefusalKind.TOO_LARGE,
             )
 
 
@@ -103,7 +102,7 @@ def check_total(settings, files: list[Upload]) -> None:
             "depot_trop_volumineux",
             "Dépôt trop volumineux",
             f"Les fichiers de la requête totalisent {total} octets ; le maximum est {settings.max_deposit_bytes}.",
-            413,
+            RefusalKind.TOO_LARGE,
         )
 
 
@@ -120,7 +119,7 @@ def _merge_with_previous(piece: PieceInput, previous: PieceSnapshot | None) -> d
                 "fournisseur_requis",
                 "Fournisseur requis",
                 "Un dépôt initial nomme le fournisseur (titulaire, cotraitant ou sous-traitant) qui dépose.",
-                422,
+                RefusalKind.INVALID,
                 [FieldError("fournisseur", "fournisseur_requis", "SIRET du fournisseur requis")],
             )
         return {k: given[k] for k in (*_INHERITED, *_OVERRIDABLE)}
@@ -131,7 +130,7 @@ def _merge_with_previous(piece: PieceInput, previous: PieceSnapshot | None) -> d
         if given[name] and inherited[name] and given[name] != inherited[name]
     ]
     if errors:
-        raise field_problem(errors, "Partie différente de celle du dossier", "partie_incoherente")
+        raise field_refusal(errors, "Partie différente de celle du dossier", "partie_incoherente")
     merged = {name: given[name] or inherited[name] for name in _INHERITED}
     merged.update({name: given[name] or inherited[name] for name in _OVERRIDABLE})
     return merged
@@ -144,7 +143,7 @@ async def check_parties(ctx: DepositContext, parties: dict, named: Collection[st
     known = await ctx.directory.existing(set(present.values()))
     errors = rules.structure_errors(present, known, present.keys() if named is None else named)
     if errors:
-        raise field_problem(errors, "Structure inconnue, inactive ou non autorisée dans ce rôle", "structure_invalide")
+        raise field_refusal(errors, "Structure inconnue, inactive ou non autorisée dans ce rôle", "structure_invalide")
 
 
 def _validate(piece: PieceInput, cadre: Cadre, parties: dict, today: date) -> PieceInput:
@@ -157,7 +156,7 @@ def _validate(piece: PieceInput, cadre: Cadre, parties: dict, today: date) -> Pi
         + rules.parties_errors(cadre, parties)
     )
     if errors:
-        raise field_problem(errors, "Pièce invalide", "piece_invalide")
+        raise field_refusal(errors, "Pièce invalide", "piece_invalide")
     return piece.model_copy(update={"montant_a_payer": a_payer})
 
 
@@ -166,7 +165,10 @@ async def _previous(ctx: DepositContext, caller: Principal, piece_id: str) -> Pi
     if record is None or not caller.can_read(record["parties"], record.get("code_service")):
         gone = None if record is not None else await archived_piece_refusal(ctx, caller, piece_id, as_previous=True)
         raise gone or Refusal(
-            "piece_precedente_inconnue", "Pièce précédente inconnue", f"Aucune pièce {piece_id} visible.", 404
+            "piece_precedente_inconnue",
+            "Pièce précédente inconnue",
+            f"Aucune pièce {piece_id} visible.",
+            RefusalKind.NOT_FOUND,
         )
     return snapshot_of(record)
 
@@ -179,7 +181,7 @@ def _check_depositor(caller: Principal, cadre: Cadre, parties: dict) -> str:
             "habilitation_requise",
             "Habilitation requise",
             f"Un {cadre} est déposé par {role.value} ({siret}) : il faut le profil MODIFICATION sur cette structure.",
-            403,
+            RefusalKind.FORBIDDEN,
         )
     return siret
 
@@ -282,7 +284,7 @@ async def _deposit(
                     "piece_precedente_deja_suivie",
                     "Pièce précédente déjà suivie",
                     f"La pièce {previous.piece_id} vient de recevoir une autre pièce suivante.",
-                    409,
+                    RefusalKind.CONFLICT,
                 ) from None
             new_parties = frozenset(parties_now - set(fresh["parties"]))
             parties_now |= set(fresh["parties"])
@@ -307,7 +309,7 @@ async def _deposit(
             "numero_deja_utilise",
             "Numéro déjà utilisé",
             f"Le fournisseur {snapshot.fournisseur} a déjà une pièce numéro « {piece.numero} » dans ses dossiers.",
-            409,
+            RefusalKind.CONFLICT,
             [FieldError("numero", "numero_deja_utilise", "numéro déjà utilisé pour ce fournisseur")],
         ) from None
     return Answer(201, body)
