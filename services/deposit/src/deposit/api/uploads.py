@@ -17,7 +17,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from contracts.files import safe_filename, served_type
 from deposit.domain.errors import Refusal, RefusalKind
-from deposit.usecases.deposit_piece import Upload
+from deposit.usecases.commands import Upload
 
 # The non-file parts (the `piece` JSON, a `commentaire`) are small: Starlette holds them in memory.
 FIELD_MAX_BYTES = 64 * 1024
