@@ -6,7 +6,7 @@ import uuid
 
 from contracts import PieceSnapshot, SubmissionReason
 from deposit.adapters.idempotency import Reservation, fingerprint_of_digests
-from deposit.adapters.pieces import ConcurrentChange, parties_of, snapshot_of, submission
+from deposit.adapters.pieces import ConcurrentChange, parties_of, submission
 from deposit.context import DepositContext, DepositTx
 from deposit.domain.errors import Refusal, RefusalKind
 from deposit.usecases.archived import archived_piece_refusal
@@ -71,8 +71,8 @@ async def _read(ctx: DepositContext, caller: Principal, piece: PieceInput) -> De
 
 async def _previous(ctx: DepositContext, caller: Principal, piece_id: str) -> PieceSnapshot | Refusal:
     """The previous pièce as the caller may see it, or why it cannot be filed on."""
-    record = await ctx.pieces.get(piece_id)
-    if record is None or not caller.can_read(record["parties"], record.get("code_service")):
+    record = await ctx.pieces.read(piece_id)
+    if record is None or not caller.can_read(record.parties, record.snapshot.code_service):
         gone = None if record is not None else await archived_piece_refusal(ctx, caller, piece_id, as_previous=True)
         return gone or Refusal(
             "piece_precedente_inconnue",
@@ -80,7 +80,7 @@ async def _previous(ctx: DepositContext, caller: Principal, piece_id: str) -> Pi
             f"Aucune pièce {piece_id} visible.",
             RefusalKind.NOT_FOUND,
         )
-    return snapshot_of(record)
+    return record.snapshot
 
 
 async def _store(ctx: DepositContext, tx: DepositTx, plan: DepositPlan, request: DepositRequest, caller: Principal):
@@ -88,13 +88,14 @@ async def _store(ctx: DepositContext, tx: DepositTx, plan: DepositPlan, request:
     parties, new_parties = parties_of(snapshot), frozenset()
     if plan.previous is not None:
         # Re-read inside the transaction: of two deposits on the same pièce, exactly one wins.
-        fresh = await tx.pieces.get(plan.previous.piece_id)
+        fresh = await tx.pieces.read(plan.previous.piece_id)
+        assert fresh is not None  # a pièce leaves the active store with its whole dossier, never alone
         deadlines = await tx.pieces.dossier_deadlines(plan.previous.dossier_id)
         try:
-            await record_change(ctx, tx, follow_change(plan, snapshot_of(fresh), deadlines, caller.email))
+            await record_change(ctx, tx, follow_change(plan, fresh.snapshot, deadlines, caller.email))
         except ConcurrentChange:
             raise previous_already_followed(plan.previous.piece_id) from None
-        parties, new_parties = dossier_parties(snapshot, fresh["parties"])
+        parties, new_parties = dossier_parties(snapshot, fresh.parties)
     document = request.document
     assert document is not None  # the plan checked it
     stored = await tx.documents.put(piece_id, document.filename, document.content_type, document.source)
