@@ -3,6 +3,7 @@
 import pytest
 
 from contracts import CompteType, Profil
+from deposit.api.refusals import status_of
 from deposit.domain import authority
 from deposit.domain.authority import Account
 from deposit.domain.errors import Refusal
@@ -33,7 +34,7 @@ def account(principal: Principal, **changes) -> Account:
 def refused(call) -> tuple[int, str]:
     with pytest.raises(Refusal) as caught:
         call()
-    return caught.value.status, caught.value.code
+    return status_of(caught.value), caught.value.code
 
 
 # ---- tokens: a person's are its own -----------------------------------------------------------------

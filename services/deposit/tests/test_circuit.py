@@ -5,7 +5,7 @@ import pytest
 from contracts import Echeance, Role, Statut
 from deposit.domain import circuit
 from deposit.domain.circuit import FOLLOWS, TRANSITIONS, Action, check_follow, check_motif, transition_for
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from tests.support.snapshots import DESTINATAIRE, FOURNISSEUR, MOA, MOE, VALIDEUR, snapshot
 
 S = Statut
@@ -28,14 +28,14 @@ def test_a_following_piece_needs_its_previous_piece_made_available_to_its_deposi
     for other in (S.DEPOSEE, S.REFUSEE_MOE, S.SUSPENDUE, S.MISE_EN_PAIEMENT):
         with pytest.raises(Refusal) as refused:
             check_follow(snapshot(rule.previous, other), rule.next, frozenset(Echeance))
-        assert refused.value.code == "piece_precedente_indisponible" and refused.value.status == 409
+        assert refused.value.code == "piece_precedente_indisponible" and refused.value.kind is RefusalKind.CONFLICT
 
 
 @pytest.mark.parametrize("statut", [S.ASSOCIEE, S.REMPLACEE_PAR_A22])
 def test_a_piece_is_followed_once(statut):
     with pytest.raises(Refusal) as refused:
         check_follow(snapshot("A4", statut), circuit.Cadre.A15, frozenset())
-    assert refused.value.code == "piece_precedente_deja_suivie" and refused.value.status == 409
+    assert refused.value.code == "piece_precedente_deja_suivie" and refused.value.kind is RefusalKind.CONFLICT
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_anything_else_is_a_409_listing_the_allowed_actions(cadre, statut, actio
     piece = snapshot(cadre, statut)
     with pytest.raises(Refusal) as refused:
         transition_for(piece, action, target)
-    assert refused.value.code == "action_impossible" and refused.value.status == 409
+    assert refused.value.code == "action_impossible" and refused.value.kind is RefusalKind.CONFLICT
     assert refused.value.extensions["actions_possibles"] == circuit.allowed_actions(piece)
 
 

@@ -14,6 +14,7 @@ from deposit.api import (
     publication,
     rattachements,
     read,
+    refusals,
     structures,
 )
 from deposit.api.uploads import MULTIPART_ALLOWANCE
@@ -23,7 +24,7 @@ from messaging.serve import service_app
 
 def create_app(settings: DepositSettings | None = None) -> FastAPI:
     settings = settings or DepositSettings()
-    return service_app(
+    app = service_app(
         title="Factures de travaux — dépôt",
         description="Dépôt et consultation des pièces de facturation de travaux. "
         "Erreurs au format RFC 9457 (application/problem+json) avec un `code` stable.",
@@ -39,3 +40,5 @@ def create_app(settings: DepositSettings | None = None) -> FastAPI:
             for route in ("POST /v1/pieces", "POST /v1/pieces/{piece_id}/actions/completer")
         },
     )
+    refusals.install(app)
+    return app

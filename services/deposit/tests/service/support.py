@@ -23,6 +23,7 @@ from contracts import (
     utcnow,
 )
 from deposit.adapters.pieces import snapshot_of
+from deposit.api.refusals import status_of
 from deposit.context import DepositContext
 from deposit.domain.circuit import Action
 from deposit.domain.errors import Refusal
@@ -62,7 +63,8 @@ def upload(filename: str = "pdm.pdf", content: bytes = PDF, content_type: str = 
 
 
 def problem(refusal: Refusal) -> tuple[int, str]:
-    return refusal.status, refusal.code
+    """The HTTP status and code the caller gets for ``refusal`` (the kind mapped by the HTTP side)."""
+    return status_of(refusal), refusal.code
 
 
 PUBLIC = {"publique": True, "categorie": "COLLECTIVITE_TERRITORIALE"}

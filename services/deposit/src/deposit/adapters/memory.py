@@ -17,11 +17,19 @@ from contracts import CodeMotif, CompteType, Contact, Echeance, PieceSnapshot, S
 from deposit.adapters.codes import new_code
 from deposit.adapters.directory import account_of, habilitation_document, new_token, token_hash
 from deposit.adapters.idempotency import LostReservation, Reservation
-from deposit.adapters.pieces import ConcurrentChange, _attente, _history_doc, from_mongo, parties_of, to_mongo
+from deposit.adapters.pieces import (
+    ConcurrentChange,
+    _attente,
+    _history_doc,
+    from_mongo,
+    parties_of,
+    record_of,
+    to_mongo,
+)
 from deposit.adapters.rattachements import PENDING, Etat
 from deposit.domain.authority import Account
 from deposit.domain.deposit_rules import PARTY_FIELDS
-from deposit.domain.piece import HistoryEntry, StatusChange
+from deposit.domain.piece import HistoryEntry, PieceRecord, StatusChange
 from messaging.unit_of_work import AlreadyExists, MemoryStore
 from readmodel import visibility
 from readmodel.access import Habilitation, Principal
@@ -83,6 +91,10 @@ class MemoryPieces(MemoryStore):
     async def get(self, piece_id: str) -> dict[str, Any] | None:
         record = self.pieces.get(piece_id)
         return None if record is None else from_mongo(copy.deepcopy(record))
+
+    async def read(self, piece_id: str) -> PieceRecord | None:
+        record = await self.get(piece_id)
+        return None if record is None else record_of(record)
 
     async def get_dossier(self, dossier_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.dossiers.get(dossier_id))

@@ -27,7 +27,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts import Echeance, PieceSnapshot, Statut, utcnow
 from deposit.adapters.bound import Bound
 from deposit.domain.deposit_rules import PARTY_FIELDS
-from deposit.domain.piece import HistoryEntry, StatusChange
+from deposit.domain.piece import HistoryEntry, PieceRecord, StatusChange
 from readmodel import visibility
 
 MONEY_FIELDS = ("montant_ht", "montant_tva", "montant_ttc", "montant_a_payer")
@@ -137,6 +137,10 @@ class PieceStore(Bound):
     async def get(self, piece_id: str) -> dict[str, Any] | None:
         record = await self.pieces.find_one({"_id": piece_id}, session=self.session)
         return None if record is None else from_mongo(record)
+
+    async def read(self, piece_id: str) -> PieceRecord | None:
+        record = await self.get(piece_id)
+        return None if record is None else record_of(record)
 
     async def get_dossier(self, dossier_id: str) -> dict[str, Any] | None:
         return await self.dossiers.find_one({"_id": dossier_id})
@@ -255,6 +259,11 @@ def submission(event_id: str, reason: str, after_seconds: float) -> dict[str, An
 
 class ConcurrentChange(Exception):
     """The pièce changed between read and write; the caller retries with fresh state."""
+
+
+def record_of(document: dict[str, Any]) -> PieceRecord:
+    """A stored pièce, typed: its snapshot and its dossier's parties."""
+    return PieceRecord(snapshot_of(document), frozenset(document["parties"]))
 
 
 def snapshot_of(record: dict[str, Any]) -> PieceSnapshot:

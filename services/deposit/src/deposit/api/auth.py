@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from deposit.api.context import context
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from readmodel.access import Principal
 
 _bearer = HTTPBearer(
@@ -19,7 +19,7 @@ UNAUTHENTICATED = Refusal(
     "authentification_requise",
     "Authentification requise",
     "Présentez un jeton d'API valide : en-tête « Authorization: Bearer <jeton> ».",
-    401,
+    RefusalKind.UNAUTHENTICATED,
 )
 
 
@@ -31,7 +31,10 @@ async def current_principal(
     principal = await context(request).directory.principal(credentials.credentials)
     if principal is None:
         raise Refusal(
-            "jeton_invalide", "Jeton invalide", "Ce jeton est inconnu, révoqué, ou son utilisateur est inactif.", 401
+            "jeton_invalide",
+            "Jeton invalide",
+            "Ce jeton est inconnu, révoqué, ou son utilisateur est inactif.",
+            RefusalKind.UNAUTHENTICATED,
         )
     return principal
 
@@ -40,4 +43,4 @@ Caller = Annotated[Principal, Depends(current_principal)]
 
 
 def forbidden(detail: str, code: str = "acces_refuse") -> Refusal:
-    return Refusal(code, "Accès refusé", detail, 403)
+    return Refusal(code, "Accès refusé", detail, RefusalKind.FORBIDDEN)

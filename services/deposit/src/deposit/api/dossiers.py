@@ -8,7 +8,7 @@ from deposit.api.context import context
 from deposit.api.models import DossierView
 from deposit.api.views import dossier_view
 from deposit.context import DepositContext
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from deposit.usecases.archived import archived_dossier_refusal
 from messaging.problems import problem_responses
 from readmodel.access import Principal
@@ -37,7 +37,9 @@ async def visible_dossier(ctx: DepositContext, caller: Principal, dossier_id: st
         gone = None if dossier is not None else await archived_dossier_refusal(ctx, caller, dossier_id)
         if gone is not None:
             raise gone
-        raise Refusal("dossier_inconnu", "Dossier inconnu", f"Aucun dossier {dossier_id} visible.", 404)
+        raise Refusal(
+            "dossier_inconnu", "Dossier inconnu", f"Aucun dossier {dossier_id} visible.", RefusalKind.NOT_FOUND
+        )
     return dossier_as_seen_by(caller, dossier, visible)
 
 

@@ -11,7 +11,7 @@ from deposit.api.idempotency import RETRY_AFTER_ON_409, IdempotencyKey
 from deposit.api.models import DepositAccepted, HistoryItem, PieceInput, PieceView
 from deposit.api.uploads import PDF, multipart_form, read_field, upload_of
 from deposit.api.views import piece_view
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from deposit.usecases.act_on_piece import visible_piece
 from deposit.usecases.deposit_piece import deposit_piece
 from messaging.problems import problem_responses
@@ -212,7 +212,7 @@ async def get_attachment(request: Request, piece_id: str, index: int, caller: Ca
             "piece_jointe_inconnue",
             "Pièce jointe inconnue",
             f"La pièce {piece_id} n'a pas de pièce jointe {index}.",
-            404,
+            RefusalKind.NOT_FOUND,
         )
     return await _file_response(request, attachments[index])
 

@@ -13,7 +13,7 @@ from deposit.api.context import context
 from deposit.api.directory_models import HabilitationInput, StructureUser, UserView, user_view
 from deposit.context import DepositTx
 from deposit.domain import authority
-from deposit.domain.errors import FieldError, Refusal
+from deposit.domain.errors import FieldError, Refusal, RefusalKind
 from deposit.usecases import rattachements
 from deposit.usecases.directory_changes import announce, write
 from messaging.problems import problem_responses
@@ -66,12 +66,16 @@ def _structure_errors(structure: Structure) -> list[FieldError]:
 )
 async def put_structure(request: Request, siret: str, structure: Structure, caller: Caller) -> Structure:
     if structure.siret != siret:
-        raise Refusal("siret_incoherent", "SIRET incohérent", "Le SIRET du corps diffère de celui de l'URL.", 422)
+        raise Refusal(
+            "siret_incoherent", "SIRET incohérent", "Le SIRET du corps diffère de celui de l'URL.", RefusalKind.INVALID
+        )
     ctx = context(request)
     authority.check_manages(caller, siret)
     errors = _structure_errors(structure)
     if errors:
-        raise Refusal(errors[0].code, "Structure invalide", "; ".join(e.message for e in errors), 422, errors)
+        raise Refusal(
+            errors[0].code, "Structure invalide", "; ".join(e.message for e in errors), RefusalKind.INVALID, errors
+        )
     current = await ctx.directory.get(siret)
     if not caller.admin and (current is None or current.publique != structure.publique):
         raise forbidden("Seul l'administrateur crée une structure ou change son caractère public.")
@@ -105,7 +109,7 @@ def _visible(structure: Structure, caller: Principal) -> Structure:
 async def get_structure(request: Request, siret: str, caller: Caller) -> Structure:
     structure = await context(request).directory.published(siret)
     if structure is None:
-        raise Refusal("structure_inconnue", "Structure inconnue", f"Aucune structure {siret}.", 404)
+        raise Refusal("structure_inconnue", "Structure inconnue", f"Aucune structure {siret}.", RefusalKind.NOT_FOUND)
     return _visible(structure, caller)
 
 

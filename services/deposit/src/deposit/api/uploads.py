@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from contracts.files import safe_filename, served_type
-from deposit.domain.errors import Refusal
-from deposit.usecases.deposit_piece import Upload
+from deposit.domain.errors import Refusal, RefusalKind
+from deposit.usecases.commands import Upload
 
 # The non-file parts (the `piece` JSON, a `commentaire`) are small: Starlette holds them in memory.
 FIELD_MAX_BYTES = 64 * 1024
@@ -49,7 +49,7 @@ async def multipart_form(request: Request, max_files: int) -> AsyncIterator[Form
         form = await _parse(request, max_files)
     except (MultiPartException, StarletteHTTPException) as exc:
         detail = exc.message if isinstance(exc, MultiPartException) else str(exc.detail)
-        raise Refusal("multipart_invalide", "Requête multipart illisible", detail, 400) from None
+        raise Refusal("multipart_invalide", "Requête multipart illisible", detail, RefusalKind.MALFORMED) from None
     try:
         yield form
     finally:
@@ -86,6 +86,6 @@ async def read_field(part: str | UploadFile | None) -> str | None:
             "requete_trop_volumineuse",
             "Requête trop volumineuse",
             f"La partie « {part.filename or 'piece'} » dépasse {FIELD_MAX_BYTES} octets.",
-            413,
+            RefusalKind.TOO_LARGE,
         )
     return (await part.read()).decode("utf-8", errors="replace")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from contracts import CompteType, Profil
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from readmodel.access import Habilitation, Principal
 
 
@@ -34,11 +34,13 @@ class Account:
 
 
 def _forbidden(code: str, detail: str) -> Refusal:
-    return Refusal(code, "Accès refusé", detail, 403)
+    return Refusal(code, "Accès refusé", detail, RefusalKind.FORBIDDEN)
 
 
 def _unknown(account_id: str) -> Refusal:
-    return Refusal("utilisateur_inconnu", "Utilisateur inconnu", f"Aucun utilisateur {account_id} visible.", 404)
+    return Refusal(
+        "utilisateur_inconnu", "Utilisateur inconnu", f"Aucun utilisateur {account_id} visible.", RefusalKind.NOT_FOUND
+    )
 
 
 def check_manages(caller: Principal, siret: str) -> None:
@@ -140,23 +142,25 @@ def check_attachable(account: Account | None, siret: str) -> None:
             "compte_administrateur",
             "Compte de l'administrateur",
             "L'administrateur de la plateforme n'est rattaché à aucune structure.",
-            409,
+            RefusalKind.CONFLICT,
         )
     if account.kind is CompteType.TECHNIQUE:
         raise Refusal(
             "compte_technique",
             "Compte technique",
             "Un compte technique appartient à sa structure : créez-en un sur cette structure.",
-            409,
+            RefusalKind.CONFLICT,
         )
     if not account.active:
-        raise Refusal("compte_inactif", "Compte inactif", f"Le compte {account.id} est désactivé.", 409)
+        raise Refusal(
+            "compte_inactif", "Compte inactif", f"Le compte {account.id} est désactivé.", RefusalKind.CONFLICT
+        )
     if account.on(siret) is not None:
         raise Refusal(
             "deja_habilite",
             "Déjà habilité",
             f"{account.id} est déjà habilité sur {siret} : modifiez son habilitation.",
-            409,
+            RefusalKind.CONFLICT,
         )
 
 
@@ -171,7 +175,7 @@ def check_keeps_a_gestionnaire(siret: str, current: set[str], account_id: str, s
             "dernier_gestionnaire",
             "Dernier gestionnaire",
             f"{account_id} est le dernier gestionnaire de {siret} : désignez-en un autre d'abord.",
-            409,
+            RefusalKind.CONFLICT,
         )
 
 
@@ -186,14 +190,14 @@ def check_habilitation_change(
             "Habilitation inconnue",
             f"{account_id} n'est pas habilité sur {new.siret} : invitez-le (POST /v1/structures/{new.siret}/"
             "invitations), il lui revient d'accepter.",
-            404,
+            RefusalKind.NOT_FOUND,
         )
     if account.kind is CompteType.TECHNIQUE and new.gestionnaire:
         raise Refusal(
             "compte_technique_non_gestionnaire",
             "Compte technique",
             "Un compte technique ne gère pas de structure.",
-            422,
+            RefusalKind.INVALID,
         )
     return account
 
@@ -204,7 +208,10 @@ def check_removal(caller: Principal, account: Account | None, account_id: str, s
         check_manages(caller, siret)
     if account is None or account.on(siret) is None:
         raise Refusal(
-            "habilitation_inconnue", "Habilitation inconnue", f"{account_id} n'est pas habilité sur {siret}.", 404
+            "habilitation_inconnue",
+            "Habilitation inconnue",
+            f"{account_id} n'est pas habilité sur {siret}.",
+            RefusalKind.NOT_FOUND,
         )
     return account
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from contracts import Cadre, Echeance, PieceSnapshot, Role, Statut, info
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 
 S = Statut
 
@@ -154,7 +154,7 @@ def check_follow(previous: PieceSnapshot, next_cadre: Cadre, reached: frozenset[
             "piece_precedente_deja_suivie",
             "Pièce précédente déjà suivie",
             f"La pièce {previous.piece_id} a déjà une pièce suivante.",
-            409,
+            RefusalKind.CONFLICT,
         )
     if previous.statut is not rule.when:
         raise Refusal(
@@ -162,7 +162,7 @@ def check_follow(previous: PieceSnapshot, next_cadre: Cadre, reached: frozenset[
             "Pièce précédente pas disponible pour une pièce suivante",
             f"La pièce {previous.piece_id} est au statut {previous.statut} ; un {next_cadre} se dépose sur un "
             f"{previous.cadre} au statut {rule.when}.",
-            409,
+            RefusalKind.CONFLICT,
         )
     if not tacit_deadline_reached(rule, reached):
         raise Refusal(
@@ -170,7 +170,7 @@ def check_follow(previous: PieceSnapshot, next_cadre: Cadre, reached: frozenset[
             "Procédure tacite pas encore ouverte",
             f"Le {next_cadre} ({info(next_cadre).libelle}) n'est possible qu'une fois le délai "
             f"{rule.tacit} échu sur la pièce {previous.piece_id}.",
-            409,
+            RefusalKind.CONFLICT,
         )
     return rule
 
@@ -295,7 +295,7 @@ def transition_for(piece: PieceSnapshot, action: Action, target: Statut | None =
         "Action impossible dans ce statut",
         f"« {what} » n'est pas possible sur un {piece.cadre} au statut {piece.statut} ; "
         f"actions possibles : {described or 'aucune'}.",
-        409,
+        RefusalKind.CONFLICT,
         extensions={"actions_possibles": possible},
     )
 

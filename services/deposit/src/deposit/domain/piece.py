@@ -19,6 +19,15 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PieceRecord:
+    """A stored pièce as the use cases and handlers read it: what it says, and the parties of its dossier
+    (whoever may read it). The whole stored document (history, files, who must act) is for the views."""
+
+    snapshot: PieceSnapshot
+    parties: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     previous: Statut
     new: Statut

@@ -6,7 +6,6 @@ routing. One transaction with the event id: a re-delivered deadline changes noth
 from typing import Any
 
 from contracts import DeadlineReached, Envelope, SubmissionReason
-from deposit.adapters.pieces import snapshot_of
 from deposit.context import DepositContext, DepositTx
 from deposit.domain.circuit import lapse_for
 from deposit.domain.piece import change_status
@@ -22,8 +21,9 @@ async def on_deadline_reached(ctx: DepositContext, envelope: Envelope[Any]) -> N
             if await tx.archived.of_dossier(reached.dossier_id):
                 raise PermanentError("dossier_archive", f"deadline {reached.echeance}: dossier moved to the archive")
             raise PermanentError("piece_inconnue", f"deadline {reached.echeance} for unknown pièce {reached.piece_id}")
-        record = await tx.pieces.get(reached.piece_id)
-        piece = snapshot_of(record)
+        record = await tx.pieces.read(reached.piece_id)
+        assert record is not None  # add_deadline found it
+        piece = record.snapshot
         lapse = lapse_for(piece, reached.echeance)
         if lapse is None:
             return

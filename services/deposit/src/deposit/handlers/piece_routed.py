@@ -5,7 +5,6 @@ import logging
 from typing import Any
 
 from contracts import Envelope, PieceRouted
-from deposit.adapters.pieces import snapshot_of
 from deposit.context import DepositContext, DepositTx
 from deposit.domain.piece import apply_routing
 from deposit.usecases.status_events import record_change
@@ -18,10 +17,10 @@ async def on_piece_routed(ctx: DepositContext, envelope: Envelope[Any]) -> None:
     decision: PieceRouted = envelope.data
 
     async def work(tx: DepositTx) -> None:
-        record = await tx.pieces.get(decision.piece_id)
+        record = await tx.pieces.read(decision.piece_id)
         if record is None:
             raise PermanentError("piece_inconnue", f"routing decision for unknown pièce {decision.piece_id}")
-        snapshot = snapshot_of(record)
+        snapshot = record.snapshot
         change = apply_routing(snapshot, decision, ctx.clock.now())
         if change is None:
             log.info(

@@ -8,7 +8,7 @@ from typing import Any
 from contracts import AccountCodeIssued, CodeMotif, CompteType, InvitationDetails, make_event, utcnow
 from deposit.context import SOURCE, DepositContext, DepositTx
 from deposit.domain import authority
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from deposit.usecases.directory_changes import announce, write
 from messaging.unit_of_work import AlreadyExists
 from readmodel.access import Principal
@@ -17,7 +17,7 @@ INVALID_CODE = Refusal(
     "code_invalide",
     "Code invalide",
     "Ce code est inconnu, a déjà servi ou a expiré : demandez-en un nouveau (POST /v1/comptes/code).",
-    422,
+    RefusalKind.INVALID,
 )
 
 
@@ -114,7 +114,9 @@ async def revoke_token(ctx: DepositContext, caller: Principal, account_id: str, 
 
     async def work(tx: DepositTx) -> None:
         if not await tx.directory.revoke_token(account.id, token_id):
-            raise Refusal("jeton_inconnu", "Jeton inconnu", f"Aucun jeton {token_id} pour {account.id}.", 404)
+            raise Refusal(
+                "jeton_inconnu", "Jeton inconnu", f"Aucun jeton {token_id} pour {account.id}.", RefusalKind.NOT_FOUND
+            )
         await tx.audit.record(caller, "jeton_revoque", account.id, account.structure, jeton_revoque=token_id)
 
     await write(ctx, work)

@@ -5,20 +5,22 @@ a pièce after an archived one."""
 from typing import Any
 
 from deposit.context import DepositContext
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from readmodel.access import Principal
 
 
-def _gone(code: str, title: str, detail: str, tombstone: dict[str, Any], status: int = 410) -> Refusal:
+def _gone(
+    code: str, title: str, detail: str, tombstone: dict[str, Any], kind: RefusalKind = RefusalKind.GONE
+) -> Refusal:
     location = tombstone["location"]
     return Refusal(
         code,
         title,
         f"{detail} Inchangé depuis plus de deux ans, le dossier {tombstone['_id']} a été déplacé aux archives, "
         f"où il reste consultable : {location}",
-        status,
+        kind,
         extensions={"archive_url": location, "dossier_id": tombstone["_id"]},
-        headers={"Link": f'<{location}>; rel="alternate"'},
+        moved_to=location,
     )
 
 
@@ -35,7 +37,7 @@ async def archived_piece_refusal(
             "Pièce précédente archivée",
             f"Aucune pièce ne peut plus être déposée à la suite de la pièce {piece_id}.",
             found[0],
-            409,
+            RefusalKind.CONFLICT,
         )
     return _gone("piece_archivee", "Pièce archivée", f"La pièce {piece_id} n'est plus dans le stock actif.", found[0])
 

@@ -1,4 +1,8 @@
-"""The inputs of the use cases that are documents of their own (the API documents them as they are)."""
+"""The inputs of the use cases: documents of their own (the API documents them as they are), and the files
+of a request."""
+
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,3 +40,16 @@ class PieceInput(BaseModel):
     piece_precedente_id: str | None = Field(
         default=None, description="Pièce suivante: the pièce it is filed on (same dossier)"
     )
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file of the request, spooled by the HTTP side: described here (its name already made safe, the type
+    it is served with), its bytes read again from ``source`` chunk by chunk when stored."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str  # hex
+    head: bytes  # its first bytes: the PDF signature
+    source: BinaryIO

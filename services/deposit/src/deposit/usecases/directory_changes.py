@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from contracts import Structure, StructureUpserted, make_event
 from deposit.context import SOURCE, DepositContext, DepositTx
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ async def existing_structure(ctx: DepositContext, siret: str, service: str | Non
     """The structure, which must have ``service`` when one is named."""
     structure = await ctx.directory.get(siret)
     if structure is None:
-        raise Refusal("structure_inconnue", "Structure inconnue", f"Aucune structure {siret}.", 404)
+        raise Refusal("structure_inconnue", "Structure inconnue", f"Aucune structure {siret}.", RefusalKind.NOT_FOUND)
     if service is not None and service not in {s.code for s in structure.services}:
         raise Refusal("service_inconnu", "Service inconnu", f"La structure {siret} n'a pas de service {service}.")
     return structure

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from contracts import utcnow
 from deposit.adapters.idempotency import IdempotencyStore, LostReservation, Reservation
 from deposit.context import DepositContext
-from deposit.domain.errors import Refusal
+from deposit.domain.errors import Refusal, RefusalKind
 from deposit.domain.idempotency import Abandoned, InFlight, KeyReused, Replay, decide, retry_after
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _key_reused() -> Refusal:
         "cle_idempotence_reutilisee",
         "Clé d'idempotence déjà utilisée",
         "Cette clé Idempotency-Key a déjà servi pour une requête différente.",
-        422,
+        RefusalKind.INVALID,
     )
 
 
@@ -106,6 +106,6 @@ def _in_progress(seconds: int) -> Refusal:
         "Requête en cours",
         "Une requête identique avec cette clé Idempotency-Key est encore en cours de traitement ; "
         f"renvoyez-la dans {seconds} s pour obtenir sa réponse.",
-        409,
-        headers={"Retry-After": str(seconds)},
+        RefusalKind.CONFLICT,
+        retry_after=seconds,
     )

@@ -3,9 +3,9 @@
 from pydantic import ValidationError
 
 from contracts import Cadre, parse_cadre
-from deposit.domain.errors import FieldError, Refusal
+from deposit.domain.errors import FieldError, Refusal, RefusalKind, field_refusal
 from deposit.usecases.commands import PieceInput
-from messaging.problems import field_code, field_problem
+from messaging.problems import field_code
 
 
 def parse_piece(raw: str | bytes | None) -> tuple[PieceInput, Cadre]:
@@ -30,7 +30,7 @@ def parse_piece(raw: str | bytes | None) -> tuple[PieceInput, Cadre]:
             FieldError(".".join(str(p) for p in e["loc"]), field_code(e), e["msg"].removeprefix("Value error, "))
             for e in exc.errors()
         ]
-        raise field_problem(errors, "Pièce invalide", "piece_invalide") from None
+        raise field_refusal(errors, "Pièce invalide", "piece_invalide") from None
     try:
         cadre = parse_cadre(piece.cadre)
     except ValueError:
@@ -38,7 +38,7 @@ def parse_piece(raw: str | bytes | None) -> tuple[PieceInput, Cadre]:
             "cadre_inconnu",
             "Cadre de facturation inconnu",
             f"Le cadre « {piece.cadre} » n'existe pas ; les cadres vont de A1 à A25.",
-            422,
+            RefusalKind.INVALID,
             [FieldError("cadre", "cadre_inconnu", f"cadre inconnu : {piece.cadre}")],
         ) from None
     return piece, cadre

@@ -13,7 +13,7 @@ from contracts import CodeMotif, CompteType, InvitationDetails, Profil, utcnow
 from deposit.adapters.rattachements import PENDING, Etat
 from deposit.context import DepositContext, DepositTx
 from deposit.domain import authority
-from deposit.domain.errors import FieldError, Refusal
+from deposit.domain.errors import FieldError, Refusal, RefusalKind
 from deposit.usecases.accounts import code_event
 from deposit.usecases.directory_changes import announce, existing_structure, write
 from readmodel.access import Habilitation, Principal
@@ -21,7 +21,7 @@ from readmodel.access import Habilitation, Principal
 
 def _unknown(kind: str, rattachement_id: str) -> Refusal:
     label = "Invitation inconnue" if kind == "invitation" else "Demande inconnue"
-    return Refusal(f"{kind}_inconnue", label, f"Aucune {kind} {rattachement_id} en attente ici.", 404)
+    return Refusal(f"{kind}_inconnue", label, f"Aucune {kind} {rattachement_id} en attente ici.", RefusalKind.NOT_FOUND)
 
 
 def _habilitation(document: dict[str, Any]) -> Habilitation:
@@ -52,7 +52,7 @@ async def invite(
             "nom_requis",
             "Nom requis",
             f"{email} n'a pas encore de compte : donnez son nom pour l'inviter.",
-            422,
+            RefusalKind.INVALID,
             [FieldError("nom", "nom_requis", "nom de la personne invitée")],
         )
     days = ctx.settings.invitation_days
@@ -113,7 +113,7 @@ async def accept_invitation(
             "invitation_indisponible",
             "Invitation indisponible",
             f"L'invitation {invitation_id} a été {invitation['statut'].lower()} ou a expiré : demandez-en une nouvelle.",
-            409,
+            RefusalKind.CONFLICT,
         )
     authority.check_attachable(account, invitation["siret"])
     await _attach(tx, account, _habilitation(invitation))
@@ -159,7 +159,10 @@ async def request_join(
     async def work(tx: DepositTx) -> dict[str, Any]:
         if await tx.demandes.pending(siret, caller.email):
             raise Refusal(
-                "demande_en_cours", "Demande en cours", f"Une demande de rattachement à {siret} attend déjà.", 409
+                "demande_en_cours",
+                "Demande en cours",
+                f"Une demande de rattachement à {siret} attend déjà.",
+                RefusalKind.CONFLICT,
             )
         demande = await tx.demandes.create(siret, caller.email, habilitation, caller.email, message=message)
         await tx.audit.record(caller, "demande_envoyee", caller.email, siret, demande_id=demande["_id"])
