@@ -98,11 +98,24 @@ def keyed(key: str):
 
 
 async def dead_letters_of(bootstrap, dlt_start, key: str, count: int = 1) -> list[ConsumerRecord]:
-    ours = keyed(key)
+    """The dead letters keyed ``key``, one per source record: dead letters are delivered at least once (a
+    producer's retry, a record read twice by its consumer after a rebalance), so a copy of one already read
+    (same source topic, partition and offset) is not another letter."""
+
+    def letters(records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+        unique: dict[tuple, ConsumerRecord] = {}
+        for record in keyed(key)(records):
+            headers = dict(record.headers)
+            source = tuple(
+                headers.get(h) for h in (topics.DLT_SOURCE_TOPIC, topics.DLT_SOURCE_PARTITION, topics.DLT_SOURCE_OFFSET)
+            )
+            unique.setdefault(source, record)
+        return list(unique.values())
+
     records = await read_from(
-        bootstrap, dlt_start, lambda rs: len(ours(rs)) >= count, f"{count} dead letter(s) keyed {key}"
+        bootstrap, dlt_start, lambda rs: len(letters(rs)) >= count, f"{count} dead letter(s) keyed {key}"
     )
-    return ours(records)
+    return letters(records)
 
 
 async def offset_committed_past(bootstrap, group_id: str, tp: TopicPartition, offset: int) -> None:
