@@ -97,8 +97,10 @@ def keyed(key: str):
     return ours
 
 
-async def dead_letters_of(bootstrap, dlt_start, key: str, count: int = 1) -> list[ConsumerRecord]:
-    """The dead letters keyed ``key``, one per source record: dead letters are delivered at least once (a
+async def dead_letters_of(bootstrap, dlt_start, key: str, consumer: str, count: int = 1) -> list[ConsumerRecord]:
+    """The dead letters ``consumer`` wrote keyed ``key`` (the services of an end-to-end session on the same
+    broker read this topic too, and dead-letter the same bad records under their own names), one per source
+    record: dead letters are delivered at least once (a
     producer's retry, a record read twice by its consumer after a rebalance), so a copy of one already read
     (same source topic, partition and offset) is not another letter."""
 
@@ -106,6 +108,8 @@ async def dead_letters_of(bootstrap, dlt_start, key: str, count: int = 1) -> lis
         unique: dict[tuple, ConsumerRecord] = {}
         for record in keyed(key)(records):
             headers = dict(record.headers)
+            if headers.get(topics.DLT_CONSUMER) != consumer.encode():
+                continue
             source = tuple(
                 headers.get(h) for h in (topics.DLT_SOURCE_TOPIC, topics.DLT_SOURCE_PARTITION, topics.DLT_SOURCE_OFFSET)
             )
@@ -138,7 +142,7 @@ async def test_a_value_breaking_the_contract_is_dead_lettered_with_its_code_and_
     good = removed(dossier)
     await send(producer, dossier, good.to_bytes())
 
-    letters = await dead_letters_of(bootstrap, dlt_start, dossier, count=2)
+    letters = await dead_letters_of(bootstrap, dlt_start, dossier, consumer.name, count=2)
     assert [r.value for r in letters] == [b"{not json", b'{"type": "fr.travaux.nothing.v1"}']  # the original
     for letter, (tp, offset), code in zip(letters, [bad_json, unknown], ["invalid_json", "unknown_type"], strict=True):
         h = headers(letter)
@@ -161,7 +165,7 @@ async def test_a_permanent_error_is_dead_lettered_with_its_code_at_once(bootstra
     event = removed(dossier)
     tp, offset = await send(producer, dossier, event.to_bytes())
 
-    [letter] = await dead_letters_of(bootstrap, dlt_start, dossier)
+    [letter] = await dead_letters_of(bootstrap, dlt_start, dossier, consumer.name)
     h = headers(letter)
     assert h[topics.DLT_CODE] == "dossier_inconnu"
     assert h[topics.DLT_REASON] == "no such dossier here"
@@ -176,14 +180,14 @@ async def test_a_handler_failing_every_time_is_tried_max_attempts_times_then_dea
 ):
     dlt_start = await end_offsets(bootstrap, DLT)
     handler = Recorder(dossier, [ValueError("bug")] * 3)
-    await consumers({DossierRemoved: handler}, max_attempts=3)
+    consumer = await consumers({DossierRemoved: handler}, max_attempts=3)
 
     event = removed(dossier)
     await send(producer, dossier, event.to_bytes())
     after = removed(f"{dossier}-next")  # the loop goes on past the dead letter
     await send(producer, dossier, after.to_bytes())
 
-    [letter] = await dead_letters_of(bootstrap, dlt_start, dossier)
+    [letter] = await dead_letters_of(bootstrap, dlt_start, dossier, consumer.name)
     h = headers(letter)
     assert h[topics.DLT_CODE] == "handler_failed"
     assert h[topics.DLT_REASON] == "ValueError: bug"

@@ -127,6 +127,7 @@ class EventConsumer:
         self.max_records = max_records
         self._joined = _Rebalances(self)
         self.epoch = 0  # bumped at every rebalance and every loss: offsets read before are not committed
+        self.losses = 0  # bumped at every loss only
         self._lost: dict[str, float] = {}  # topic -> when it was found re-created
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
@@ -158,6 +159,7 @@ class EventConsumer:
     async def topic_lost(self, topic: str) -> None:
         """The broker lost ``topic``'s records (it was created again): read it from its beginning."""
         self._lost[topic] = time.monotonic()
+        self.losses += 1
         self.epoch += 1
         await self.reread_recent_losses(self._consumer.assignment())
 
@@ -172,16 +174,18 @@ class EventConsumer:
 
     async def _run(self) -> None:
         while True:
+            losses = self.losses  # before the wait: records fetched before a loss may be returned after it
             try:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=self.max_records)
             except KafkaError as exc:
                 log.warning("%s: fetch failed, retrying: %r", self.name, exc)
                 await asyncio.sleep(1.0)
                 continue
-            # Taken when the records are returned, not before the wait: aiokafka returns only records of
-            # the assignment and position current at that moment, and a rebalance during the wait (a
-            # member's first one included) must not keep this batch's offsets from being committed.
-            epoch = self.epoch
+            # The rebalance count is taken when the records are returned, not before the wait: aiokafka
+            # returns only records of the assignment current at that moment, and a rebalance during the wait
+            # (a member's first one included) must not keep this batch's offsets from being committed. A
+            # loss during the wait must: those offsets may point past the records of the re-created topic.
+            epoch = self.epoch if self.losses == losses else -1
             if batches:
                 # Partitions are independent: handle them concurrently, each one in order.
                 await asyncio.gather(*(self._handle_partition(tp, records, epoch) for tp, records in batches.items()))
