@@ -4,14 +4,15 @@
   its ``state`` says ``pending``, ``retrying``, ``sent`` or ``dead``.
 - ``mail_queue``: the mails not sent yet, with the message, the next attempt's time and the lease;
   ``dead_mails``: the messages of the mails given up, which a replay puts back in the queue.
-  An entry leaves the queue in the same transaction that records ``sent`` or ``dead`` in the ledger,
-  so the sender's queries read a collection as small as the backlog, not the whole history (reading
-  the ledger for due mails took seconds with 40,000 records on the local MongoDB-protocol server).
+  An entry leaves the queue once the ledger records it ``sent`` (the next single-document write, see
+  ``mark_sent``) or ``dead`` (in the same transaction), so the sender's queries read a collection as small
+  as the backlog, not the whole history (reading the ledger for due mails took seconds with 40,000 records
+  on the local MongoDB-protocol server).
 
 The consumer queues (``queue``: ledger and queue entry in one transaction, the unit of work's, once per
 key, so a re-delivered event queues nothing); the sender (``notification.sender``) leases due entries, sends
 and records the outcome. The one window left for a duplicate: a crash after the SMTP server accepted a
-mail and before the transaction that records ``sent``. The lease then expires and the mail goes again,
+mail and before the ledger records ``sent`` and the entry leaves the queue. The lease then expires and the mail goes again,
 with the same Message-ID (which mail clients use to drop the copy).
 """
 
