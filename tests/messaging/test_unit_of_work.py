@@ -1,6 +1,7 @@
 """The unit of work on a real MongoDB-protocol server: claim, writes and outbox records commit together or
 not at all, and the relay is woken only after a commit."""
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -148,3 +149,30 @@ async def test_the_memory_unit_of_work_is_all_or_nothing_too():
     assert await uow.run(work, claim="e") == 7
     assert await uow.run(work, claim="e") is None
     assert box.items == {"a": 1} and uow.claimed == ["e"] and uow.events_of(DossierRemoved)[0].dossier_id == "D-1"
+
+
+async def test_a_transaction_the_server_keeps_refusing_counts_as_the_database_away_after_the_grace(mongo, monkeypatch):
+    """pymongo runs a transaction again, for two minutes, on any error labelled TransientTransactionError
+    (e.g. a transaction a restarted server no longer knows): past the grace, the unit of work gives up with
+    ``DatabaseUnavailable`` (a consumer retries the event, saying so; HTTP answers 503) instead of staying
+    silent that long."""
+    from pymongo.errors import OperationFailure
+
+    from messaging import mongo as mongo_module
+
+    uow, counters, outbox = mongo
+    monkeypatch.setattr(mongo_module, "TRANSIENT_GRACE_SECONDS", 0.5)
+    attempts = 0
+
+    async def work(tx: CounterTx) -> None:
+        nonlocal attempts
+        attempts += 1
+        await tx.counters.bump("refused")
+        raise OperationFailure("Transaction 7 has been aborted.", 251, {"errorLabels": ["TransientTransactionError"]})
+
+    started = time.monotonic()
+    with pytest.raises(mongo_module.DatabaseUnavailable, match="OperationFailure"):
+        await uow.run(work)
+    assert time.monotonic() - started < 10, "retried far beyond the grace"
+    assert attempts > 1, "within the grace, the transaction is run again"
+    assert await counters.value("refused") == 0  # no attempt committed

@@ -82,6 +82,8 @@ def start_services(infra: Infrastructure) -> RunningServices:
         # A pièce without a routing decision 10 s after its submission went out is submitted again.
         "RECONCILE_AFTER_SECONDS": "10",
         "RECONCILE_INTERVAL_SECONDS": "1",
+        # A pièce waiting 10 s for a structure has routing's directory view read its topic anew.
+        "DIRECTORY_REFRESH_SECONDS": "10",
         "CLOCK_CONTROL": "true",  # routing's business clock moves forward in the time tests
         "DEADLINE_SWEEP_SECONDS": "1",
         "FAUST_COMMIT_INTERVAL_SECONDS": "0.5",  # settled() sees routing's progress within half a second

@@ -55,10 +55,14 @@ async def in_transaction(
             result = await work(session)
         except DatabaseUnavailable:
             raise
-        except ConnectionFailure as exc:
-            if in_grace():
-                raise  # labelled TransientTransactionError: pymongo runs the transaction again
-            raise DatabaseUnavailable(str(exc)) from exc
+        except PyMongoError as exc:
+            # A dropped connection, or an error pymongo would run the whole transaction again for (a write
+            # conflict; a transaction the server no longer knows once it restarted): retried within the grace,
+            # then the database counts as away (pymongo alone would go on silently for two minutes).
+            retried = isinstance(exc, ConnectionFailure) or exc.has_error_label("TransientTransactionError")
+            if not retried or in_grace():
+                raise
+            raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
         while True:  # the commit here, so that a lost connection is not retried for minutes
             try:
                 await session.commit_transaction()

@@ -14,7 +14,8 @@ is built by ``routing.bootstrap``.
 - ``directory``: the structures, read in full from ``travaux.structures`` (``routing.directory``). A pièce
   naming a structure the view does not know *waits* for it (deposit checked that it exists: the view is
   behind), and is decided as soon as the view learns it (``route_waiting``); never a
-  ``structure_inconnue`` error.
+  ``structure_inconnue`` error. One waiting longer than ``DIRECTORY_REFRESH_SECONDS`` has the view read
+  its topic anew with a new consumer (``check_waiting``).
 - ``watch``: the broker as this worker sees it (``messaging.broker``): readiness, topics created again
   when the broker lost them, and the agents and the directory reading a lost topic again
   (``routing.rereads``).
@@ -30,6 +31,7 @@ died, comes again from deposit's reconciler, with the same id.
 """
 
 import asyncio
+import time
 from functools import partial
 
 import faust
@@ -37,6 +39,7 @@ import faust
 from contracts import topics
 from readmodel.auth import administrator
 from routing import bootstrap, openapi, views
+from routing.handlers.piece_submitted import refresh_if_stale
 from routing.handlers.piece_submitted import route_waiting as decide_waiting
 from routing.handlers.registry import CARRIES, handlers
 from routing.usecases.deadline_sweep import sweep_logged
@@ -88,6 +91,12 @@ async def route_waiting() -> None:
         ctx.directory.changed.clear()
         await decide_waiting(ctx)
         await asyncio.sleep(0.2)  # a directory published whole arrives as a burst: decide once per burst
+
+
+@app.timer(interval=min(5.0, settings.directory_refresh_seconds / 2))
+async def check_waiting() -> None:
+    """Pièces waiting too long for a structure: the directory view reads its topic anew."""
+    refresh_if_stale(ctx, time.monotonic())
 
 
 @app.timer(interval=settings.deadline_sweep_seconds)

@@ -45,7 +45,7 @@ class Routing:
             "database": await self.ctx.deadlines.ping(),
             "assigned": self.assigned and not self.app.rebalancing,
             # Loaded, and no pièce waiting for a structure the view lacks.
-            "directory": self.directory.loaded.is_set() and not self.ctx.waiting,
+            "directory": self.directory.running and self.directory.loaded.is_set() and not self.ctx.waiting,
         }
 
     def on_assigned(self) -> None:

@@ -7,3 +7,6 @@ ROUTING_ERRORS = Counter("routing_errors_total", "Routing errors by reason", ["c
 DEADLINES = Counter("routing_deadlines_published_total", "Deadlines and penalties published", ["echeance"])
 DIRECTORY_WAITS = Counter("routing_directory_waits_total", "Pièces that waited for a structure the view lacked")
 WAITING = Gauge("routing_waiting_for_directory", "Pièces waiting now for a structure the view lacks")
+DIRECTORY_REFRESHES = Counter(
+    "routing_directory_refreshes_total", "Directory topic read again by a new consumer", ["reason"]
+)

@@ -39,8 +39,12 @@ class Directory(Protocol):
 
     loaded: asyncio.Event  # read up to where the topic ended when it started: decide nothing before
     changed: asyncio.Event  # set whenever it learnt something
+    refreshed_at: float  # time.monotonic() when the topic was last read from its beginning
 
     def __call__(self, siret: str) -> Structure | None: ...
+
+    def refresh(self, reason: str) -> None:
+        """Read the topic again from its beginning, with a new consumer (what is known stays)."""
 
 
 class Publisher(Protocol):

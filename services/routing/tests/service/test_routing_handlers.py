@@ -1,6 +1,8 @@
 """A submission is routed, waits for a structure the view lacks, or comes back as a routing error; a
 re-delivered one yields the same decision."""
 
+import time
+
 from contracts import (
     PieceRouted,
     PieceSubmitted,
@@ -11,7 +13,7 @@ from contracts import (
     parse_event,
     topics,
 )
-from routing.handlers.piece_submitted import route_waiting
+from routing.handlers.piece_submitted import refresh_if_stale, route_waiting
 from tests.support.snapshots import MOE, snapshot
 
 from .support import ROLES, make_service, structure
@@ -55,6 +57,27 @@ async def test_a_submission_naming_a_structure_the_view_lacks_waits_then_is_rout
     [decision] = decisions(service)
     assert decision.data.statut is Statut.MISE_A_DISPOSITION_MOE and decision.id == new_event_id(envelope.id, "routed")
     assert not service.ctx.waiting
+
+
+async def test_a_piece_waiting_too_long_has_the_view_read_its_topic_anew_at_most_once_per_period():
+    service = make_service(*(structure(role) for role in ROLES if role != "moe"))
+    after = service.ctx.settings.directory_refresh_seconds
+    now = time.monotonic()
+    service.directory.refreshed_at = now
+    assert not refresh_if_stale(service.ctx, now + 10 * after)  # nobody waits: nothing to do
+    await submit(service, submission("A4"))
+    assert not refresh_if_stale(service.ctx, time.monotonic() + after / 2)  # not long enough yet
+
+    later = time.monotonic() + after + 1
+    assert refresh_if_stale(service.ctx, later)
+    assert service.directory.refreshes and "waited" in service.directory.refreshes[0]
+    service.directory.refreshed_at = later  # the view read the topic anew then
+    assert not refresh_if_stale(service.ctx, later + after / 2)  # not again so soon
+    assert refresh_if_stale(service.ctx, later + after + 1)  # still waiting a period later: again
+
+    service.directory.learn(structure("moe"))
+    await route_waiting(service.ctx)
+    assert not service.ctx.waiting and not refresh_if_stale(service.ctx, later + 10 * after)
 
 
 async def test_a_submission_the_directory_refuses_is_a_routing_error_the_issuer_sees():

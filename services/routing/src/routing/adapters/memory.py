@@ -68,11 +68,16 @@ class StaticDirectory:
         self.structures = {structure.siret: structure for structure in structures}
         self.loaded = asyncio.Event()
         self.changed = asyncio.Event()
+        self.refreshed_at = 0.0
+        self.refreshes: list[str] = []  # the reasons ``refresh`` was asked for
         if loaded:
             self.loaded.set()
 
     def __call__(self, siret: str) -> Structure | None:
         return self.structures.get(siret)
+
+    def refresh(self, reason: str) -> None:
+        self.refreshes.append(reason)
 
     def learn(self, structure: Structure) -> None:
         self.structures[structure.siret] = structure

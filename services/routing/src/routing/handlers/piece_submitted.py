@@ -54,6 +54,18 @@ async def on_piece_submitted(ctx: RoutingContext, envelope: Envelope[Any]) -> No
     await route(ctx, envelope)
 
 
+def refresh_if_stale(ctx: RoutingContext, now: float) -> bool:
+    """A pièce has waited longer than ``directory_refresh_seconds`` for a structure deposit says exists
+    (and announces again meanwhile), and the view was not read anew for as long: have it read the topic
+    again with a new consumer. True when asked."""
+    after = ctx.settings.directory_refresh_seconds
+    waited = ctx.waiting.longest(now)
+    if waited < after or now - ctx.directory.refreshed_at < after:
+        return False
+    ctx.directory.refresh(f"a pièce has waited {waited:.0f} s for a structure")
+    return True
+
+
 async def route_waiting(ctx: RoutingContext) -> None:
     """The directory view learnt something: decide the pièces that were waiting for it (those still
     missing a structure wait on)."""
