@@ -20,6 +20,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -30,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from contracts import ContractError, Statut, parse_event, topics  # noqa: E402
 from tests.support.data import PDF, siret  # noqa: E402
+from tests.support.settled import settled  # noqa: E402
 
 SERVICES = ("deposit", "routing", "notification", "archive")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -73,8 +75,9 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-async def watch_status(bootstrap: str, reached: dict[str, float], stop: asyncio.Event) -> None:
-    """Timestamps (wall clock) when each pièce's MISE_A_DISPOSITION_MOE event is seen on the topic."""
+async def watch_status(bootstrap: str, reached: dict[str, float], stop: asyncio.Event, watching: asyncio.Event) -> None:
+    """Timestamps (wall clock) when each pièce's MISE_A_DISPOSITION_MOE event is seen on the topic
+    (``watching`` is set once it reads from the topic's current end)."""
     # A short fetch wait: the local broker does not wake a pending fetch, which would add up to 500 ms.
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
     await consumer.start()
@@ -88,6 +91,9 @@ async def watch_status(bootstrap: str, reached: dict[str, float], stop: asyncio.
         ]
     consumer.assign(partitions)
     await consumer.seek_to_end(*partitions)
+    for partition in partitions:
+        await consumer.position(partition)  # the end offsets resolved: what is published from now on is seen
+    watching.set()
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=2000)
@@ -276,14 +282,16 @@ async def main() -> int:
         )
         created.raise_for_status()
         token = created.json()["jeton"]
-    await asyncio.sleep(2)  # let the notification service learn the new structures
+    # Every service has read the new structures and accounts (notification mails their users) before a deposit.
+    await settled(SimpleNamespace(kafka=args.kafka, mongodb_uri=args.mongodb), mails=False)
 
     pids = service_pids(args.run_dir)
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     reached: dict[str, float] = {}
     stop = asyncio.Event()
-    watcher = asyncio.create_task(watch_status(args.kafka, reached, stop))
-    await asyncio.sleep(1)
+    watching = asyncio.Event()
+    watcher = asyncio.create_task(watch_status(args.kafka, reached, stop, watching))
+    await asyncio.wait_for(watching.wait(), 30)
 
     since = datetime.now(UTC) - timedelta(seconds=1)
     pace = f", paced at {args.rate:g}/s" if args.rate else ""
@@ -297,7 +305,7 @@ async def main() -> int:
             started
         ):
             break
-        await asyncio.sleep(1)
+        await asyncio.sleep(0.2)
     drained = time.monotonic() - began_wait
     mails = await moe_mail_times(deliveries, since)
     await mongo.close()

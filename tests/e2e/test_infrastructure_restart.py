@@ -1,4 +1,4 @@
-"""The broker, then the database, killed (-9) in the middle of 300 deposits and started again as `make up`
+"""The broker, then the database, killed (-9) in the middle of 150 deposits and started again as `make up`
 would: no manual step, and every pièce reaches the MOE, every e-mail goes once.
 
 - The local broker keeps everything in memory: it comes back with no topic, no record, no consumer
@@ -24,7 +24,7 @@ from tests.support.mail import nothing_left_to_send, wait_for_mail
 
 pytestmark = pytest.mark.infrastructure_restart
 
-PIECES = 300
+PIECES = 150
 MAILS_PER_PIECE = 3  # at the MOE: the MOE (action), the MOA and the fournisseur's agent (information)
 
 
@@ -44,7 +44,7 @@ def local(infrastructure):
 
 @dataclass
 class Depositor:
-    """300 clients' deposits, 8 at a time, each retried with its Idempotency-Key until it is accepted."""
+    """150 clients' deposits, 8 at a time, each retried with its Idempotency-Key until it is accepted."""
 
     stage: dict
     deposited: dict[str, str] = field(default_factory=dict)  # numero → piece_id
@@ -174,7 +174,7 @@ async def assert_routed_to_the_moe(stage, depositor: Depositor) -> None:
         assert piece["moe"] == stage["moe"]["siret"]
 
 
-async def test_broker_killed_during_300_deposits_then_restarted_loses_nothing(system, stage, infrastructure):
+async def test_broker_killed_during_150_deposits_then_restarted_loses_nothing(system, stage, infrastructure):
     processes = local(infrastructure)
     depositor = Depositor(stage)
     depositing = asyncio.create_task(depositor.run())
@@ -202,7 +202,7 @@ async def test_broker_killed_during_300_deposits_then_restarted_loses_nothing(sy
     assert 0 < killed_at < PIECES
 
 
-async def test_database_killed_during_300_deposits_then_restarted_answers_503_and_loses_nothing(
+async def test_database_killed_during_150_deposits_then_restarted_answers_503_and_loses_nothing(
     system, stage, infrastructure
 ):
     processes = local(infrastructure)

@@ -1,6 +1,6 @@
-"""The routing worker is killed (-9) in the middle of a stream of 150 pièces and restarted: every pièce is
+"""The routing worker is killed (-9) in the middle of a stream of 100 pièces and restarted: every pièce is
 routed exactly once in effect (no pièce lost, no duplicate status), however many times a decision was
-re-sent. Then it is killed again in the middle of publishing their 150 payment deadlines: after the
+re-sent. Then it is killed again in the middle of publishing their 100 payment deadlines: after the
 restart every deadline is published, each under a single event id, and recorded once."""
 
 import asyncio
@@ -12,7 +12,7 @@ from contracts import DeadlineReached, Statut, topics
 from tests.support import data
 from tests.support.settled import settled
 
-PIECES = 150
+PIECES = 100
 
 
 async def test_kill_9_of_routing_mid_stream_loses_nothing_and_duplicates_nothing(

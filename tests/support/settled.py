@@ -57,7 +57,8 @@ class _Broker:
     of that group that joins nothing: the local broker answers the admin client's OffsetFetch badly)."""
 
     def __init__(self, bootstrap: str):
-        self.reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        # A short fetch wait: each look reads the partitions' high watermarks from one fetch round.
+        self.reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
         self.groups = {
             group: AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
             for group in SUBSCRIPTIONS
@@ -85,7 +86,21 @@ class _Broker:
         await self.reader.stop()
 
     async def end_offsets(self) -> dict[TopicPartition, int]:
-        return await self.reader.end_offsets(self.partitions)
+        """The offset the next record of each partition will get: the broker's answer to ListOffsets, raised
+        to the high watermark a fetch from there reports. The local broker (Tansu 0.6) answers ListOffsets,
+        for a partition whose last write was a batch of records, with that batch's first offset + 1: taken
+        alone, a barrier would pass while the rest of the batch is still unread."""
+        listed = await self.reader.end_offsets(self.partitions)
+        if not self.reader.assignment():
+            self.reader.assign(self.partitions)
+        asked = time.time() * 1000
+        for tp, offset in listed.items():
+            self.reader.seek(tp, offset)
+        deadline = time.monotonic() + 10
+        while any((self.reader.last_poll_timestamp(tp) or 0) < asked for tp in self.partitions):
+            assert time.monotonic() < deadline, "no fetch answered for every partition in 10 s"
+            await self.reader.getmany(timeout_ms=50)
+        return {tp: max(offset, self.reader.highwater(tp) or 0) for tp, offset in listed.items()}
 
     async def committed(self, group: str) -> dict[TopicPartition, int]:
         """What ``group`` committed on the partitions of the topics it subscribes to (0: nothing yet)."""
