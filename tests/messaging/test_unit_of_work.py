@@ -152,10 +152,10 @@ async def test_the_memory_unit_of_work_is_all_or_nothing_too():
 
 
 async def test_a_transaction_the_server_keeps_refusing_counts_as_the_database_away_after_the_grace(mongo, monkeypatch):
-    """pymongo runs a transaction again, for two minutes, on any error labelled TransientTransactionError
-    (e.g. a transaction a restarted server no longer knows): past the grace, the unit of work gives up with
+    """pymongo runs a transaction again, for two minutes, on an error labelled TransientTransactionError;
+    one the server no longer knows (it restarted: NoSuchTransaction) stops after the grace with
     ``DatabaseUnavailable`` (a consumer retries the event, saying so; HTTP answers 503) instead of staying
-    silent that long."""
+    silent that long. (A write conflict is waited out: ``test_idempotency``'s slow first attempt.)"""
     from pymongo.errors import OperationFailure
 
     from messaging import mongo as mongo_module

@@ -8,7 +8,7 @@ from typing import TypeVar
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from messaging.tasks import within
 
@@ -37,6 +37,13 @@ def make_client(uri: str) -> AsyncMongoClient:
     return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, maxIdleTimeMS=MAX_IDLE_MS)
 
 
+NO_SUCH_TRANSACTION = 251
+
+
+def _lost_transaction(exc: PyMongoError) -> bool:
+    return isinstance(exc, OperationFailure) and exc.code == NO_SUCH_TRANSACTION
+
+
 async def in_transaction(
     client: AsyncMongoClient,
     work: Callable[[AsyncClientSession], Awaitable[T]],
@@ -56,11 +63,11 @@ async def in_transaction(
         except DatabaseUnavailable:
             raise
         except PyMongoError as exc:
-            # A dropped connection, or an error pymongo would run the whole transaction again for (a write
-            # conflict; a transaction the server no longer knows once it restarted): retried within the grace,
-            # then the database counts as away (pymongo alone would go on silently for two minutes).
-            retried = isinstance(exc, ConnectionFailure) or exc.has_error_label("TransientTransactionError")
-            if not retried or in_grace():
+            # A dropped connection, or a transaction the server no longer knows (it restarted): pymongo runs
+            # the transaction again, within the grace; then the database counts as away (pymongo alone would
+            # go on silently for two minutes). A write conflict is waited out as pymongo does: that is another
+            # transaction at work on the same documents, not the database away.
+            if not (isinstance(exc, ConnectionFailure) or _lost_transaction(exc)) or in_grace():
                 raise
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
         while True:  # the commit here, so that a lost connection is not retried for minutes

@@ -6,6 +6,11 @@ records reach those numbers again, and the ones below would be skipped. So once 
 the agents' partitions of that topic are sought back to their beginning (what was already handled is
 recognised by its event id); again after any rebalance that follows within a minute, since the group
 re-forms around a broker restart before or after the watch notices it.
+
+faust also ignores acknowledgements at or below the offset it last committed, and commits nothing until
+the acknowledged offsets pass it: its bookkeeping of those partitions is forgotten with the seek, or the
+group's commits would stay behind (seen: committed offset 1 of 200 after a broker restart, so that the
+next restart of routing read the whole topic again).
 """
 
 import asyncio
@@ -57,9 +62,17 @@ class AgentRereads:
             recent = self._recent()
             partitions = sorted(tp for tp in self.app.consumer.assignment() if tp.topic in recent)
             for tp in partitions:
+                forget_progress(self.app.consumer, tp)
                 await self.app.consumer.seek(tp, 0)
             for topic in sorted({tp.topic for tp in partitions}):
                 REREAD.labels(topic).inc()
                 log.warning("reading %s again from its beginning (the broker lost it)", topic)
             if not self._again:
                 return
+
+
+def forget_progress(consumer: object, tp: object) -> None:
+    """What faust's consumer acknowledged and committed on ``tp`` (faust 0.15's private bookkeeping)."""
+    consumer._committed_offset[tp] = None  # type: ignore[attr-defined]  # noqa: SLF001
+    for name in ("_acked", "_acked_index", "_gap"):
+        getattr(consumer, name).pop(tp, None)
