@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 REACHABLE = Gauge("broker_reachable", "1 when the broker answered the last metadata request", ["client"])
 TOPICS_LOST = Counter("broker_topics_lost_total", "Topics found re-created, their records lost", ["client", "topic"])
 TOPICS_CREATED = Counter("broker_topics_created_total", "Missing topics created again", ["client"])
+TOPIC_PARTITIONS = Gauge("broker_topic_partitions", "Partitions of each topic, as the broker describes it", ["topic"])
 
 TopicLost = Callable[[str], Awaitable[None] | None]
 
@@ -189,6 +190,15 @@ class BrokerWatch:
                 log.warning("%s: the broker had lost %d topics; created them again", self.client_id, len(lost))
 
     async def _note(self, name: str, state: TopicState) -> None:
+        known = self._states.get(name)
+        if state.partitions != self.settings.topic_partitions and (known is None or known != state):
+            # Created by someone else with other settings (a broker's auto-creation, by hand): keys would
+            # be spread otherwise than the platform expects. Said, not changed (that is an operator's call).
+            log.error(
+                "%s: topic %s has %d partitions, not TOPIC_PARTITIONS=%d: created outside the platform?",
+                self.client_id, name, state.partitions, self.settings.topic_partitions,
+            )  # fmt: skip
+        TOPIC_PARTITIONS.labels(name).set(state.partitions)
         self._states[name] = state
         previous = self._ids.get(name)
         if state.topic_id is None or previous == state.topic_id:
