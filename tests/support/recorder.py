@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts import ContractError, Envelope, parse_event
 from messaging.consumer import JoinedListener
+from messaging.kafka import METADATA_MAX_AGE_MS
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class TopicRecorder:
             group_id=group_id,
             auto_offset_reset="earliest",
             enable_auto_commit=True,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,  # sees a topic the broker lost again once it is re-created
         )
         self._topics = topics
         self._task: asyncio.Task | None = None

@@ -36,7 +36,7 @@ from messaging.delivery import (  # the policy, and the names services import fr
     dead_letter,
     deliver,
 )
-from messaging.kafka import group_timeouts
+from messaging.kafka import METADATA_MAX_AGE_MS, group_timeouts
 from messaging.tasks import cancel_and_wait
 
 __all__ = [
@@ -138,6 +138,7 @@ class EventConsumer:
             fetch_max_wait_ms=fetch_max_wait_ms,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         self._topics = topics_
         self._task: asyncio.Task[None] | None = None

@@ -19,6 +19,7 @@ from messaging import faust_web
 from messaging.clock import Clock
 from messaging.delivery import Handler, Headers, deliver
 from messaging.http import READY_WITHIN_SECONDS, readiness_answer
+from messaging.kafka import METADATA_MAX_AGE_MS
 from messaging.settings import CommonSettings
 from messaging.tasks import within
 
@@ -40,6 +41,8 @@ def make_app(name: str, settings: CommonSettings, *, web_port: int, web_host: st
         "broker_heartbeat_interval": settings.kafka_session_timeout_seconds / 3,
         "consumer_group_instance_id": settings.group_instance_id(name),
         "broker_commit_interval": settings.faust_commit_interval_seconds,
+        "consumer_metadata_max_age_ms": METADATA_MAX_AGE_MS,
+        "producer_metadata_max_age_ms": METADATA_MAX_AGE_MS,
         "web_port": web_port,
         "web_bind": web_host,
         "web_host": web_host,

@@ -11,6 +11,13 @@ from contracts import topics
 log = logging.getLogger(__name__)
 
 
+# How old a client's knowledge of the topics may get (Kafka's default: 5 minutes). Since no client creates a
+# topic by naming it (``messaging.no_auto_create``), a consumer subscribed to a topic the broker lost sees
+# it again only at its next metadata refresh, once the broker watch created it: then its group rebalances
+# and the topic's partitions are assigned. Seconds, not minutes; one small request per client.
+METADATA_MAX_AGE_MS = 5_000
+
+
 def group_timeouts(session_timeout_seconds: float) -> dict[str, int]:
     """aiokafka's settings for a consumer group member: its session, and a heartbeat every third of it."""
     session_ms = int(session_timeout_seconds * 1000)
@@ -27,6 +34,7 @@ def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
         linger_ms=2,
         max_batch_size=256 * 1024,
         request_timeout_ms=30000,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
     )
 
 
