@@ -126,8 +126,8 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.max_records = max_records
         self._joined = _Rebalances(self)
-        self.epoch = 0  # bumped at every rebalance and every loss: offsets read before are not committed
-        self.losses = 0  # bumped at every loss only
+        self.epoch = 0  # bumped at every rebalance and every loss (how many the consumer went through)
+        self.losses = 0  # bumped at every loss: offsets read before one are never committed
         self._lost: dict[str, float] = {}  # topic -> when it was found re-created
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
@@ -182,16 +182,11 @@ class EventConsumer:
                 log.warning("%s: fetch failed, retrying: %r", self.name, exc)
                 await asyncio.sleep(1.0)
                 continue
-            # The rebalance count is taken when the records are returned, not before the wait: aiokafka
-            # returns only records of the assignment current at that moment, and a rebalance during the wait
-            # (a member's first one included) must not keep this batch's offsets from being committed. A
-            # loss during the wait must: those offsets may point past the records of the re-created topic.
-            epoch = self.epoch if self.losses == losses else -1
             if batches:
                 # Partitions are independent: handle them concurrently, each one in order.
-                await asyncio.gather(*(self._handle_partition(tp, records, epoch) for tp, records in batches.items()))
+                await asyncio.gather(*(self._handle_partition(tp, records, losses) for tp, records in batches.items()))
 
-    async def _handle_partition(self, tp: TopicPartition, records: list[ConsumerRecord], epoch: int) -> None:
+    async def _handle_partition(self, tp: TopicPartition, records: list[ConsumerRecord], losses: int) -> None:
         for record in records:
             try:
                 await self._handle_record(record)
@@ -200,16 +195,21 @@ class EventConsumer:
                     "%s: %s offset %d could not be handled or dead-lettered; will retry", self.name, tp, record.offset
                 )
                 if record is not records[0]:
-                    await self._commit(tp, record.offset, epoch)
-                if self.epoch == epoch:
+                    await self._commit(tp, record.offset, losses)
+                if self.losses == losses and tp in self._consumer.assignment():
                     self._consumer.seek(tp, record.offset)
                 await asyncio.sleep(1.0)
                 return
-        await self._commit(tp, records[-1].offset + 1, epoch)
+        await self._commit(tp, records[-1].offset + 1, losses)
 
-    async def _commit(self, tp: TopicPartition, offset: int, epoch: int) -> None:
-        if self.epoch != epoch:
-            return  # read before a rebalance or a loss: its offset may not mean the same record any more
+    async def _commit(self, tp: TopicPartition, offset: int, losses: int) -> None:
+        """Commit what was handled, unless the broker lost a topic since it was fetched (``losses``: the loss
+        count before the fetch): those offsets may point past the records of the re-created topic. After a
+        mere rebalance the offset still means the same record: committed if the partition is still ours
+        (skipping it left handled records uncommitted for good when no other record came — lag that never
+        drained); a partition given to another member is left to it, which re-reads from the last commit."""
+        if self.losses != losses or tp not in self._consumer.assignment():
+            return
         try:
             await self._consumer.commit({tp: offset})
         except KafkaError as exc:
