@@ -504,7 +504,7 @@ async def main() -> int:
         ("notification", settings.notification_internal_url),
         ("archive", settings.archive_public_url),
     ):
-        for _ in range(30):  # a consumer group rebalancing makes a service unready for a few seconds
+        for _ in range(300):  # a consumer group rebalancing makes a service unready for a few seconds
             try:
                 ready = httpx.get(f"{url}/health/ready", timeout=5)
             except httpx.HTTPError:
@@ -512,7 +512,7 @@ async def main() -> int:
                 return 1
             if ready.status_code == 200:
                 break
-            await asyncio.sleep(2)
+            await asyncio.sleep(0.2)
         if ready.status_code != 200:
             print(f"the {name} service is not ready: {ready.text}", file=sys.stderr)
             return 1
@@ -591,9 +591,9 @@ async def main() -> int:
         idle, last_print = 0, time.monotonic()
         while counts[ARCHIVED] < limit and time.monotonic() - began < args.timeout:
             idle = idle + 1 if counts[MOVING] == 0 else 0
-            if idle >= 5:
+            if idle >= 25:
                 break  # nothing in flight any more: what is not archived will not be in this run
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.2)
             counts = await phases_in_window(activity, fixture)
             if time.monotonic() - last_print > 15:
                 print(f"  {counts} after {time.monotonic() - began:.0f} s", flush=True)

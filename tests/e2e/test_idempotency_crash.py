@@ -36,7 +36,8 @@ async def retrying_client(client: httpx.AsyncClient, body: dict, headers: dict, 
             return response, met
         assert response.status_code == 409 and response.json()["code"] == "requete_en_cours", response.text
         met.append(f"requete_en_cours, Retry-After {response.headers['retry-after']}")
-        await asyncio.sleep(int(response.headers["retry-after"]))
+        assert int(response.headers["retry-after"]) > 0
+        await asyncio.sleep(0.2)  # sooner than Retry-After asks: still 409 until the key is taken over
     raise AssertionError(f"no 201 before the deadline; met {met}")
 
 
