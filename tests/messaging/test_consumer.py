@@ -267,3 +267,49 @@ async def test_a_new_member_of_the_group_does_not_see_again_what_was_handled(boo
     await send(producer, dossier, sentinel.to_bytes())
     await eventually(lambda: second.handled, "the second member to handle the sentinel")
     assert second.ids() == [str(sentinel.id)]
+
+
+class LosesTopicOnce(Recorder):
+    """Reports ``lost`` as re-created by the broker while it handles this test's first event (as the broker
+    watch would, in the middle of a batch)."""
+
+    def __init__(self, dossier: str, lost: str):
+        super().__init__(dossier)
+        self.lost = lost
+        self.consumer: EventConsumer | None = None
+
+    async def __call__(self, envelope: Envelope[Any]) -> None:
+        if envelope.subject.startswith(self.dossier) and not self.calls:
+            assert self.consumer is not None
+            await self.consumer.topic_lost(self.lost)
+        await super().__call__(envelope)
+
+
+async def test_a_loss_of_another_topic_mid_batch_does_not_hold_back_this_ones_commit(
+    bootstrap, producer, consumers, dossier
+):
+    handler = LosesTopicOnce(dossier, lost=topics.STRUCTURES)
+    group = f"tests-consumer-{uuid.uuid4().hex[:8]}"
+    await start_group_at(bootstrap, group, await end_offsets(bootstrap, TOPIC))
+    handler.consumer = await consumers({DossierRemoved: handler}, group_id=group)
+
+    tp, offset = await send(producer, dossier, removed(dossier).to_bytes())  # and nothing after it
+
+    await eventually(lambda: handler.handled, "the event to be handled")
+    await offset_committed_past(bootstrap, group, tp, offset)
+
+
+async def test_a_loss_of_this_topic_mid_batch_reads_it_again_and_commits_then(bootstrap, producer, consumers, dossier):
+    handler = LosesTopicOnce(dossier, lost=TOPIC)
+    group = f"tests-consumer-{uuid.uuid4().hex[:8]}"
+    await start_group_at(bootstrap, group, await end_offsets(bootstrap, TOPIC))
+    handler.consumer = await consumers({DossierRemoved: handler}, group_id=group)
+
+    event = removed(dossier)
+    tp, offset = await send(producer, dossier, event.to_bytes())
+
+    # the offset read before the loss is not committed; the topic is read from its beginning, so the event
+    # comes again (its handler deduplicates on its id) and is committed then
+    await eventually(lambda: len(handler.handled) >= 2, "the event to be handled again after the loss")
+    assert handler.ids() == [str(event.id)] * 2
+    await offset_committed_past(bootstrap, group, tp, offset)

@@ -9,8 +9,8 @@
 - Offsets are committed only after every record before them was handled: at-least-once delivery,
   made exactly-once in effect by handlers that deduplicate on the event id.
 - A broker that lost its data (``messaging.broker``): the topics it lost are read again from their
-  beginning, and no offset read before a rebalance is committed after it (such an offset, committed
-  into a re-created topic, would skip the records below it).
+  beginning, and no offset of a topic read before its loss is committed after it (such an offset,
+  committed into the re-created topic, would skip the records below it).
 """
 
 import asyncio
@@ -74,6 +74,14 @@ async def persistently(what: str, work: Callable[..., Awaitable[T]], *args: Any)
             await asyncio.sleep(delay)
 
 
+def _partitions(tps: Any) -> str:
+    """``topic[0,2,3]`` for each topic of ``tps``, for the logs."""
+    by_topic: dict[str, list[int]] = {}
+    for tp in tps:
+        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    return "; ".join(f"{topic}{sorted(ps)}" for topic, ps in sorted(by_topic.items())) or "nothing"
+
+
 class JoinedListener(ConsumerRebalanceListener):
     """Sets ``event`` once the consumer has joined its group and received an assignment."""
 
@@ -100,6 +108,7 @@ class _Rebalances(JoinedListener):
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self.owner.epoch += 1
+        log.info("%s: assigned %s", self.owner.name, _partitions(assigned))
         await self.owner.reread_recent_losses(assigned)
         await super().on_partitions_assigned(assigned)
 
@@ -127,7 +136,8 @@ class EventConsumer:
         self.max_records = max_records
         self._joined = _Rebalances(self)
         self.epoch = 0  # bumped at every rebalance and every loss (how many the consumer went through)
-        self.losses = 0  # bumped at every loss: offsets read before one are never committed
+        self.losses = 0  # bumped at every loss
+        self._lost_at: dict[str, int] = {}  # topic -> ``losses`` once it was last found lost
         self._lost: dict[str, float] = {}  # topic -> when it was found re-created
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
@@ -161,6 +171,7 @@ class EventConsumer:
         """The broker lost ``topic``'s records (it was created again): read it from its beginning."""
         self._lost[topic] = time.monotonic()
         self.losses += 1
+        self._lost_at[topic] = self.losses
         self.epoch += 1
         await self.reread_recent_losses(self._consumer.assignment())
 
@@ -169,19 +180,22 @@ class EventConsumer:
         recent = {topic for topic, at in self._lost.items() if now - at < REREAD_WINDOW_SECONDS}
         partitions = [tp for tp in assigned if tp.topic in recent]
         if partitions:
-            log.warning("%s: reading %s again from the beginning", self.name, ", ".join(sorted(recent)))
+            log.warning("%s: reading %s again from the beginning", self.name, _partitions(partitions))
             REREAD.labels(self.name).inc()
             await self._consumer.seek_to_beginning(*partitions)
 
     async def _run(self) -> None:
         while True:
-            losses = self.losses  # before the wait: records fetched before a loss may be returned after it
             try:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=self.max_records)
             except KafkaError as exc:
                 log.warning("%s: fetch failed, retrying: %r", self.name, exc)
                 await asyncio.sleep(1.0)
                 continue
+            # Counted once the records are returned, not before the call: getmany waits out a rebalance (for
+            # as long as it takes), and records it returns come from the positions as they are now (aiokafka
+            # drops what it fetched before a seek), including the seeks to the beginning of lost topics.
+            losses = self.losses
             if batches:
                 # Partitions are independent: handle them concurrently, each one in order.
                 await asyncio.gather(*(self._handle_partition(tp, records, losses) for tp, records in batches.items()))
@@ -196,19 +210,32 @@ class EventConsumer:
                 )
                 if record is not records[0]:
                     await self._commit(tp, record.offset, losses)
-                if self.losses == losses and tp in self._consumer.assignment():
+                if not self._lost_since(tp.topic, losses) and tp in self._consumer.assignment():
                     self._consumer.seek(tp, record.offset)
                 await asyncio.sleep(1.0)
                 return
         await self._commit(tp, records[-1].offset + 1, losses)
 
+    def _lost_since(self, topic: str, losses: int) -> bool:
+        """The broker lost ``topic`` after the fetch that began at loss count ``losses``."""
+        return self._lost_at.get(topic, 0) > losses
+
     async def _commit(self, tp: TopicPartition, offset: int, losses: int) -> None:
-        """Commit what was handled, unless the broker lost a topic since it was fetched (``losses``: the loss
-        count before the fetch): those offsets may point past the records of the re-created topic. After a
-        mere rebalance the offset still means the same record: committed if the partition is still ours
-        (skipping it left handled records uncommitted for good when no other record came — lag that never
-        drained); a partition given to another member is left to it, which re-reads from the last commit."""
-        if self.losses != losses or tp not in self._consumer.assignment():
+        """Commit what was handled, unless the broker lost this topic since it was fetched (``losses``: the
+        loss count before the fetch): the offset may point past the records of the re-created topic, which
+        is read again from its beginning (``reread_recent_losses``). A loss of another topic changes nothing
+        here, and after a mere rebalance the offset still means the same record: committed if the partition
+        is still ours (skipping it left handled records uncommitted for good when no other record came —
+        lag that never drained); a partition given to another member is left to it, which re-reads from the
+        last commit."""
+        if self._lost_since(tp.topic, losses) or tp not in self._consumer.assignment():
+            log.info(
+                "%s: %s@%d not committed (%s)",
+                self.name,
+                tp,
+                offset,
+                "its topic was lost since the fetch" if self._lost_since(tp.topic, losses) else "no longer ours",
+            )
             return
         try:
             await self._consumer.commit({tp: offset})
