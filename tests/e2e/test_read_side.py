@@ -108,22 +108,26 @@ async def world(directory) -> World:
         {"code": "VOIRIE", "libelle": "Service de la voirie"},
         {"code": "ECOLES", "libelle": "Service des écoles"},
     ]
-    fournisseur = await directory.structure("Entreprise Lecture")
-    moe = await directory.structure("Cabinet Lecture")
-    moa = await directory.structure("Commune Lecture", public=True, presence_moa="AVEC_MOA")
-    destinataire = await directory.structure("Trésorerie Lecture", public=True, services=services)
-    outsider = await directory.structure("Entreprise Tierce")
+    fournisseur, moe, moa, destinataire, outsider = await asyncio.gather(
+        directory.structure("Entreprise Lecture"),
+        directory.structure("Cabinet Lecture"),
+        directory.structure("Commune Lecture", public=True, presence_moa="AVEC_MOA"),
+        directory.structure("Trésorerie Lecture", public=True, services=services),
+        directory.structure("Entreprise Tierce"),
+    )
     f, m, a, d = (s["siret"] for s in (fournisseur, moe, moa, destinataire))
-    users = {
-        "fournisseur": await directory.user((f, "MODIFICATION"), name="Agent Fournisseur"),
-        "moe": await directory.user((m, "MODIFICATION"), name="Agent Moe"),
-        "moe_lecteur": await directory.user((m, "CONSULTATION"), name="Lecteur Moe"),
-        "moa": await directory.user((a, "MODIFICATION"), name="Agent Moa"),
-        "destinataire": await directory.user((d, "MODIFICATION"), name="Agent Tresorerie"),
-        "voirie": await directory.user((d, "CONSULTATION", "VOIRIE"), name="Agent Voirie"),
-        "ecoles": await directory.user((d, "MODIFICATION", "ECOLES"), name="Agent Ecoles"),
-        "tiers": await directory.user((outsider["siret"], "MODIFICATION"), name="Agent Tiers"),
+    invited = {
+        "fournisseur": ((f, "MODIFICATION"), "Agent Fournisseur"),
+        "moe": ((m, "MODIFICATION"), "Agent Moe"),
+        "moe_lecteur": ((m, "CONSULTATION"), "Lecteur Moe"),
+        "moa": ((a, "MODIFICATION"), "Agent Moa"),
+        "destinataire": ((d, "MODIFICATION"), "Agent Tresorerie"),
+        "voirie": ((d, "CONSULTATION", "VOIRIE"), "Agent Voirie"),
+        "ecoles": ((d, "MODIFICATION", "ECOLES"), "Agent Ecoles"),
+        "tiers": ((outsider["siret"], "MODIFICATION"), "Agent Tiers"),
     }
+    people = await asyncio.gather(*(directory.user(h, name=name) for h, name in invited.values()))
+    users = dict(zip(invited, people, strict=True))
     marche = f"MARCHE-{uuid.uuid4().hex[:8]}"
     tag = uuid.uuid4().hex[:6]
 
@@ -140,10 +144,14 @@ async def world(directory) -> World:
         "p5": a4("p5", 15, _amounts("2500.00", "500.00", "3000.00"), with_moa=False),
     }
     pieces["p1"].attachments = [("metre;lot A.xlsx", b"PK\x03\x04 metre", "application/octet-stream")]
-    for key in ("p1", "p4", "p5"):
+    for key in ("p1", "p4", "p5"):  # in this order: their dates of deposit are what some searches sort on
         await _deposit(users["fournisseur"], pieces[key])
-    for key in ("p1", "p4", "p5"):
-        await _wait_for_status(users["fournisseur"].client, pieces[key].piece_id, "MISE_A_DISPOSITION_MOE")
+    await asyncio.gather(
+        *(
+            _wait_for_status(users["fournisseur"].client, pieces[key].piece_id, "MISE_A_DISPOSITION_MOE")
+            for key in ("p1", "p4", "p5")
+        )
+    )
 
     def following(key: str, cadre: str, days_ago: int, previous: str, amounts: dict, **extra) -> Piece:
         numero = f"RS-{tag}-{key}"

@@ -24,27 +24,32 @@ class Cast:
 
 
 async def make_cast(directory: Directory) -> Cast:
+    """The structures and their people, created side by side (each person waits for a mailed code)."""
     public = {"publique": True, "categorie": "COLLECTIVITE_TERRITORIALE"}
-    structures = {
-        "fournisseur": await directory.structure("Titulaire Travaux"),
-        "sous_traitant": await directory.structure("Sous Traitant"),
-        "cotraitant": await directory.structure("Cotraitant"),
-        "moe": await directory.structure("Maitre Oeuvre"),
-        "moa": await directory.structure("Commune MOA", **public, presence_moa="EXCLUSIVEMENT_MOA"),
-        "moa_bis": await directory.structure("Departement MOA", **public, presence_moa="AVEC_MOA"),
-        "financier": await directory.structure(
+    made = await asyncio.gather(
+        directory.structure("Titulaire Travaux"),
+        directory.structure("Sous Traitant"),
+        directory.structure("Cotraitant"),
+        directory.structure("Maitre Oeuvre"),
+        directory.structure("Commune MOA", **public, presence_moa="EXCLUSIVEMENT_MOA"),
+        directory.structure("Departement MOA", **public, presence_moa="AVEC_MOA"),
+        directory.structure(
             "Commune Finances",
             **public,
             presence_moa="SANS_MOA",
             services=[{"code": "COMPTA", "libelle": "Comptabilité"}, {"code": "TRAVAUX", "libelle": "Travaux"}],
         ),
-    }
-    agents = {
-        name: await directory.user((s["siret"], "MODIFICATION"), name=f"Agent {name}") for name, s in structures.items()
-    }
-    lecteur = await directory.user(*((s["siret"], "CONSULTATION") for s in structures.values()), name="Lecteur")
-    elsewhere = await directory.structure("Sans Rapport")
-    outsider = await directory.user((elsewhere["siret"], "MODIFICATION"), name="Tiers")
+        directory.structure("Sans Rapport"),
+    )
+    names = ["fournisseur", "sous_traitant", "cotraitant", "moe", "moa", "moa_bis", "financier"]
+    structures, elsewhere = dict(zip(names, made[:-1], strict=True)), made[-1]
+    people = await asyncio.gather(
+        *(directory.user((s["siret"], "MODIFICATION"), name=f"Agent {name}") for name, s in structures.items()),
+        directory.user(*((s["siret"], "CONSULTATION") for s in structures.values()), name="Lecteur"),
+        directory.user((elsewhere["siret"], "MODIFICATION"), name="Tiers"),
+    )
+    agents = dict(zip(names, people[: len(names)], strict=True))
+    lecteur, outsider = people[len(names) :]
     return Cast(structures, agents, lecteur, outsider)
 
 

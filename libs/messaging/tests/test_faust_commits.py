@@ -68,3 +68,70 @@ async def test_partitions_no_longer_ours_are_left_to_their_new_owner():
     other = TP("travaux.pieces.status", 0)
     assert await consumer_._commit_offsets({other: 3}) is False
     assert taken == [] and consumer_._committed_offset[other] is None
+
+
+def stuck_state(consumer_, committed: int, acked: range, in_flight: list[int] = ()) -> list[Message]:
+    """faust's bookkeeping of PARTITION: committed at ``committed``, ``acked`` acknowledged since, and
+    ``in_flight`` handed to the agent but not acknowledged yet (returned: faust keeps them weakly)."""
+    consumer_._committed_offset[PARTITION] = committed
+    consumer_._acked[PARTITION] = list(acked)
+    consumer_._acked_index[PARTITION] = set(acked)
+    messages = [Message(acked=False, tp=PARTITION, offset=o, topic=PARTITION.topic) for o in in_flight]
+    for message in messages:
+        consumer_._unacked_messages.add(message)
+    return messages
+
+
+class Seeks:
+    def __init__(self, consumer_):
+        self.done: list[tuple[TP, int]] = []
+
+        async def seek(tp, offset) -> None:
+            self.done.append((tp, offset))
+
+        consumer_.seek = seek
+
+
+async def test_a_partition_acknowledged_past_a_hole_nothing_will_fill_is_read_again_from_its_committed_offset():
+    consumer_, _ = consumer(broker_takes=True)
+    stuck_state(consumer_, committed=1, acked=range(18, 68))  # 1..17 handled before a seek, their acks lost
+    seeks, repair = Seeks(consumer_), faust_commits.StuckCommits(consumer_.app)
+
+    assert faust_commits.holes(consumer_) == {PARTITION: faust_commits.Hole(committed=1, first_acked=18)}
+    assert await repair.check() == []  # one look: it may be a moment of a normal run
+    assert await repair.check() == [PARTITION]  # the same hole again: it will not fill
+
+    assert seeks.done == [(PARTITION, 1)]
+    assert PARTITION not in consumer_._acked and consumer_._committed_offset[PARTITION] == 1
+    # read again from 1, each record's acknowledgement counts, and faust commits past them
+    for offset in range(1, 68):
+        assert consumer_.ack(Message(acked=False, tp=PARTITION, offset=offset, topic=PARTITION.topic))
+    assert consumer_._new_offset(PARTITION) == 68
+
+
+async def test_a_hole_below_records_still_being_handled_is_left_alone():
+    consumer_, _ = consumer(broker_takes=True)
+    in_flight = stuck_state(consumer_, committed=1, acked=range(18, 68), in_flight=[1, 2])  # noqa: F841 - kept
+    seeks, repair = Seeks(consumer_), faust_commits.StuckCommits(consumer_.app)
+
+    assert faust_commits.holes(consumer_) == {}
+    await repair.check()
+    await repair.check()
+    assert seeks.done == []
+
+
+async def test_contiguous_acknowledgements_are_no_hole():
+    consumer_, _ = consumer(broker_takes=True)
+    stuck_state(consumer_, committed=1, acked=range(1, 68))
+    assert faust_commits.holes(consumer_) == {}
+    assert consumer_._new_offset(PARTITION) == 68
+
+
+async def test_a_hole_that_changes_between_two_looks_is_not_read_again_yet():
+    consumer_, _ = consumer(broker_takes=True)
+    stuck_state(consumer_, committed=1, acked=range(18, 68))
+    seeks, repair = Seeks(consumer_), faust_commits.StuckCommits(consumer_.app)
+    await repair.check()
+    stuck_state(consumer_, committed=17, acked=range(19, 70))  # progress was made meanwhile
+    assert await repair.check() == []
+    assert seeks.done == []

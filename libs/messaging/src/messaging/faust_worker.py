@@ -2,7 +2,8 @@
 
 - ``make_app``: the ``faust.App`` with the platform's settings (brokers, static membership and short
   session, partitions, the web server on the service's port with none of faust's own pages), whose
-  consumer records only the commits the broker took (``messaging.faust_commits``).
+  consumer records only the commits the broker took and whose partitions stuck behind a hole in faust's
+  acknowledgements are read again (``messaging.faust_commits``).
 - ``FaustWorker.deliver``: an agent hands each event to it; the record then follows the one delivery
   policy (``messaging.delivery``: parse, handler by payload type, retries, dead letters with the
   ``topics.DLT_*`` headers), as on ``messaging.consumer.EventConsumer``.
@@ -19,7 +20,7 @@ import faust
 from messaging import faust_web
 from messaging.clock import Clock
 from messaging.delivery import Handler, Headers, deliver
-from messaging.faust_commits import PlatformApp
+from messaging.faust_commits import STUCK_CHECK_SECONDS, PlatformApp, StuckCommits
 from messaging.http import READY_WITHIN_SECONDS, readiness_answer
 from messaging.kafka import METADATA_MAX_AGE_MS
 from messaging.settings import CommonSettings
@@ -50,7 +51,14 @@ def make_app(name: str, settings: CommonSettings, *, web_port: int, web_host: st
         "web_host": web_host,
         **faust_web.PAGES_OFF,
     }
-    return PlatformApp(name, **{**common, **options})
+    app = PlatformApp(name, **{**common, **options})
+    stuck = StuckCommits(app)
+
+    @app.timer(interval=STUCK_CHECK_SECONDS, name=f"{name}.unstick_commits")
+    async def unstick_commits() -> None:
+        await stuck.check()
+
+    return app
 
 
 def raw_topic(app: faust.App, name: str) -> faust.TopicT:

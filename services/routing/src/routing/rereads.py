@@ -20,6 +20,8 @@ import time
 import faust
 from prometheus_client import Counter
 
+from messaging.faust_commits import forget_progress
+
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60.0
@@ -69,10 +71,3 @@ class AgentRereads:
                 log.warning("reading %s again from its beginning (the broker lost it)", topic)
             if not self._again:
                 return
-
-
-def forget_progress(consumer: object, tp: object) -> None:
-    """What faust's consumer acknowledged and committed on ``tp`` (faust 0.15's private bookkeeping)."""
-    consumer._committed_offset[tp] = None  # type: ignore[attr-defined]  # noqa: SLF001
-    for name in ("_acked", "_acked_index", "_gap"):
-        getattr(consumer, name).pop(tp, None)
