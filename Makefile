@@ -26,8 +26,11 @@ $(UV):
 	@$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
 
 # The workspace: every package of libs/ and services/ plus the test tools, exactly as uv.lock says.
+# Compiled to bytecode once here: where PYTHONDONTWRITEBYTECODE is set (CI machines), every process would
+# otherwise compile every module it imports at each start (a service started in 3.6 s instead of 1.3 s).
 install: $(UV)
-	@$(UV) sync --frozen --all-packages --quiet
+	@$(UV) sync --frozen --all-packages --quiet --compile-bytecode
+	@$(VENV_PY) -m compileall -q -j 0 libs services > /dev/null
 
 up: install
 	@$(STACK) up
@@ -44,9 +47,10 @@ seed: install
 demo: install
 	@$(VENV_PY) -m deposit.demo
 
-# Two pytest-xdist workers, each with a stack of its own (ports + 300 for the second); a test file stays on
-# one worker. TEST_WORKERS=0 runs the suite in this one process.
-TEST_WORKERS ?= 2
+# Three pytest-xdist workers, each with a stack of its own (ports + 300 × its number); a test file stays on
+# one worker. Most of a test's time is spent waiting (restarts, group joins, leases), so three stacks on two
+# cores finish sooner than two. TEST_WORKERS=0 runs the suite in this one process.
+TEST_WORKERS ?= 3
 test: install
 	@$(STACK) install infra
 	@$(VENV_PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
