@@ -1,13 +1,20 @@
 """End-to-end benchmark against the running system (`make up` first). Prints figures; asserts nothing.
 
-    .venv/bin/python tests/bench/run.py [-n 2000] [-c 32] [--json bench-results.json]
+    .venv/bin/python tests/bench/run.py [-n 2000] [-c 32] [--rate 20] [--paced 400] [--json bench-results.json]
 
 Measures, in one run on the same broker and database:
-- pièces/s accepted by POST /v1/pieces (N A4 deposits at concurrency C);
-- latency percentiles from the deposit request to MISE_A_DISPOSITION_MOE on the public topic, and to
-  the MOE's e-mail accepted by the SMTP server (the notification service's delivery record);
-- CPU seconds per pièce of each service process (from /proc);
-- the raw aiokafka produce→consume rate and the raw MongoDB insert rate, and the ratios to them.
+- throughput: N A4 deposits at concurrency C (closed loop): pièces/s accepted by POST /v1/pieces, and end
+  to end (until every MOE e-mail was sent);
+- MongoDB operations per pièce over that phase, from the server's own counters (``serverStatus``:
+  ``opcounters``, every bucket, and ``network.numRequests``), and CPU milliseconds per pièce of each
+  service process, of the broker and of the database (from /proc);
+- the database's ceiling in the same run: raw single-document inserts/s at concurrency C divided by the
+  operations per pièce, and the end-to-end rate as a ratio to it;
+- latency: ``--paced`` deposits at ``--rate`` per second (open loop), percentiles from the deposit request
+  to MISE_A_DISPOSITION_MOE on the public topic and to the MOE's e-mail accepted by the SMTP server;
+- the raw aiokafka produce→consume rate.
+The JSON file starts with ``db_ops_per_piece``, ``cpu_ms_per_piece`` (one key per process plus
+``services_total``), ``e2e_per_s``, ``accepted_per_s``, ``ceiling_ratio``, ``p99_ms_deposit_to_mail``.
 """
 
 import argparse
@@ -18,6 +25,7 @@ import statistics
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,7 +41,8 @@ from contracts import ContractError, Statut, parse_event, topics  # noqa: E402
 from tests.support.data import PDF, siret  # noqa: E402
 from tests.support.settled import settled  # noqa: E402
 
-SERVICES = ("deposit", "routing", "notification", "archive")
+SERVICES = ("deposit", "routing", "notification", "archive", "archive-mover")
+INFRASTRUCTURE = ("kafka", "mongodb")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -48,9 +57,10 @@ def memory_mib(pid: int) -> dict[str, float]:
     return {key: int(fields[name].split()[0]) / 1024 for key, name in (("rss", "VmRSS"), ("peak", "VmHWM"))}
 
 
-def service_pids(run_dir: Path) -> dict[str, int]:
+def process_pids(run_dir: Path) -> dict[str, int]:
+    """The services' and the infrastructure's processes that `make up` started (its pid files)."""
     pids = {}
-    for name in SERVICES:
+    for name in SERVICES + INFRASTRUCTURE:
         path = run_dir / "pids" / f"{name}.pid"
         if path.exists():
             pids[name] = int(path.read_text())
@@ -207,6 +217,15 @@ async def raw_mongo(uri: str, count: int, concurrency: int) -> float:
         await client.close()
 
 
+async def server_operations(mongo: AsyncMongoClient) -> dict[str, int]:
+    """The database server's own counters: operations by bucket (insert, query, update, delete, getmore,
+    command) and the wire requests it answered."""
+    status = await mongo.admin.command("serverStatus")
+    counters = {name: int(value) for name, value in status.get("opcounters", {}).items()}
+    counters["requests"] = int(status.get("network", {}).get("numRequests", 0))
+    return counters
+
+
 MOE_MAILS = {"template": "action_attendue", "state": "sent"}
 
 
@@ -224,7 +243,8 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description="End-to-end benchmark (make up first)")
     parser.add_argument("-n", type=int, default=2000, help="A4 deposits")
     parser.add_argument("-c", type=int, default=32, help="concurrent HTTP clients")
-    parser.add_argument("--rate", type=float, default=None, help="pace deposits at this many per second (open loop)")
+    parser.add_argument("--rate", type=float, default=20.0, help="the latency phase's pace, pièces per second")
+    parser.add_argument("--paced", type=int, default=400, help="deposits of the latency phase (0: none)")
     parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('DEPOSIT_HTTP_PORT', '8000')}")
     parser.add_argument(
         "--kafka",
@@ -285,21 +305,111 @@ async def main() -> int:
     # Every service has read the new structures and accounts (notification mails their users) before a deposit.
     await settled(SimpleNamespace(kafka=args.kafka, mongodb_uri=args.mongodb), mails=False)
 
-    pids = service_pids(args.run_dir)
-    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    reached: dict[str, float] = {}
-    stop = asyncio.Event()
-    watching = asyncio.Event()
-    watcher = asyncio.create_task(watch_status(args.kafka, reached, stop, watching))
-    await asyncio.wait_for(watching.wait(), 30)
-
-    since = datetime.now(UTC) - timedelta(seconds=1)
-    pace = f", paced at {args.rate:g}/s" if args.rate else ""
-    print(f"depositing {args.n} A4 pièces at concurrency {args.c}{pace} ...", flush=True)
-    started, deposit_seconds, errors = await deposit_all(args.url, args.n, args.c, parties, args.rate, token)
-    began_wait = time.monotonic()
+    pids = process_pids(args.run_dir)
     mongo = AsyncMongoClient(args.mongodb, tz_aware=True)
     deliveries = mongo["notification"]["deliveries"]
+    try:
+        print(f"throughput: {args.n} A4 pièces at concurrency {args.c} ...", flush=True)
+        ops_before, cpu_before = await server_operations(mongo), {n: cpu_seconds(p) for n, p in pids.items()}
+        load = await phase(args, parties, token, deliveries, args.n, None)
+        ops_after, cpu_after = await server_operations(mongo), {n: cpu_seconds(p) for n, p in pids.items()}
+        print(f"latency: {args.paced} A4 pièces paced at {args.rate:g}/s ...", flush=True)
+        paced = await phase(args, parties, token, deliveries, args.paced, args.rate)
+    finally:
+        await mongo.close()
+    memory = {name: memory_mib(pid) for name, pid in pids.items() if name in SERVICES}
+    accepted = load.accepted
+
+    print("measuring the raw broker and database on the same machine ...", flush=True)
+    kafka_rate = await raw_kafka(args.kafka, args.raw_messages)
+    mongo_rate = await raw_mongo(args.mongodb, max(2000, args.n), args.c)
+
+    per_piece = max(1, accepted)
+    operations = {name: (ops_after.get(name, 0) - ops_before.get(name, 0)) / per_piece for name in ops_after}
+    db_ops = sum(v for name, v in operations.items() if name != "requests")
+    cpu_ms = {name: (cpu_after[name] - cpu_before[name]) * 1000 / per_piece for name in pids}
+    cpu_ms["services_total"] = sum(v for name, v in cpu_ms.items() if name in SERVICES)
+    ceiling = mongo_rate / db_ops if db_ops else None
+    p99_mail = paced.to_mail.get("p99")
+
+    results = {
+        "db_ops_per_piece": db_ops,
+        "cpu_ms_per_piece": cpu_ms,
+        "e2e_per_s": load.end_to_end_per_s,
+        "accepted_per_s": load.accepted_per_s,
+        "ceiling_ratio": load.end_to_end_per_s / ceiling if ceiling else None,
+        "p99_ms_deposit_to_mail": p99_mail * 1000 if p99_mail is not None else None,
+        "when": datetime.now(UTC).isoformat(),
+        "deposits": args.n,
+        "concurrency": args.c,
+        "accepted": accepted,
+        "refused": load.errors,
+        "db_ops_per_piece_by_kind": operations,
+        "db_ceiling_per_s": ceiling,
+        "raw_mongo_inserts_per_s": mongo_rate,
+        "raw_kafka_msgs_per_s": kafka_rate,
+        "throughput_latency_to_moe_s": load.to_moe,
+        "throughput_latency_to_moe_email_s": load.to_mail,
+        "paced": {
+            "rate_per_s": args.rate,
+            "deposits": args.paced,
+            "accepted": paced.accepted,
+            "refused": paced.errors,
+            "latency_to_moe_s": paced.to_moe,
+            "latency_to_moe_email_s": paced.to_mail,
+        },
+        "memory_mib": memory,
+    }
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+    def fmt(p: dict) -> str:
+        return (
+            "  ".join(f"{k} {v * 1000:7.0f} ms" for k, v in p.items() if k != "n") + f"  ({p.get('n', 0)})"
+            if p
+            else "(none)"
+        )
+
+    print(f"\naccepted            {accepted}/{args.n} = {load.accepted_per_s:.1f} pièces/s ({load.errors} refused)")
+    print(f"end to end          {load.end_to_end_per_s:.1f} pièces/s (until every MOE e-mail was sent)")
+    kinds = "  ".join(f"{k} {v:.1f}" for k, v in operations.items())
+    print(f"database            {db_ops:.1f} operations per pièce ({kinds})")
+    print(
+        f"database ceiling    {mongo_rate:,.0f} raw inserts/s ÷ {db_ops:.1f} = {ceiling or 0:.1f} pièces/s; end to end at {results['ceiling_ratio'] or 0:.2f} of it"
+    )
+    for name, value in cpu_ms.items():
+        mem = memory.get(name)
+        extra = f"   memory {mem['rss']:6.1f} MiB (peak {mem['peak']:.1f})" if mem else ""
+        print(f"cpu {name:<16}{value:8.2f} ms per pièce{extra}")
+    print(f"paced {args.rate:g}/s → MOE  {fmt(paced.to_moe)}")
+    print(f"paced {args.rate:g}/s → mail {fmt(paced.to_mail)}")
+    print(f"raw kafka           {kafka_rate:,.0f} msgs/s produce→consume (1 KiB)")
+    print(f"results written to  {args.json}")
+    complete = load.reached == accepted == args.n and load.mailed == accepted and paced.mailed == paced.accepted
+    return 0 if complete else 2
+
+
+@dataclass
+class Phase:
+    accepted: int
+    errors: int
+    accepted_per_s: float
+    end_to_end_per_s: float
+    to_moe: dict[str, float]
+    to_mail: dict[str, float]
+    reached: int
+    mailed: int
+
+
+async def phase(args, parties: dict, token: str, deliveries, n: int, rate: float | None) -> Phase:
+    """N deposits (closed loop, or paced at ``rate``), then until each reached the MOE and its MOE e-mail
+    was sent (or ``--timeout``)."""
+    reached: dict[str, float] = {}
+    stop, watching = asyncio.Event(), asyncio.Event()
+    watcher = asyncio.create_task(watch_status(args.kafka, reached, stop, watching))
+    await asyncio.wait_for(watching.wait(), 30)
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    started, deposit_seconds, errors = await deposit_all(args.url, n, args.c, parties, rate, token)
+    began_wait = time.monotonic()
     while time.monotonic() - began_wait < args.timeout:
         if len(started.keys() & reached.keys()) >= len(started) and await moe_mails_sent(deliveries, since) >= len(
             started
@@ -308,61 +418,21 @@ async def main() -> int:
         await asyncio.sleep(0.2)
     drained = time.monotonic() - began_wait
     mails = await moe_mail_times(deliveries, since)
-    await mongo.close()
     stop.set()
     await watcher
-    cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    memory = {name: memory_mib(pid) for name, pid in pids.items()}
-    accepted = len(started)
-
     to_moe = [reached[p] - started[p] for p in started if p in reached]
     to_mail = [mails[p] - started[p] for p in started if p in mails]
-    print("measuring the raw broker and database on the same machine ...", flush=True)
-    kafka_rate = await raw_kafka(args.kafka, args.raw_messages)
-    mongo_rate = await raw_mongo(args.mongodb, max(2000, args.n), args.c)
-    end_to_end_rate = accepted / (deposit_seconds + max(0.0, drained)) if accepted else 0.0
-
-    results = {
-        "when": datetime.now(UTC).isoformat(),
-        "deposits": args.n,
-        "concurrency": args.c,
-        "paced_rate_per_s": args.rate,
-        "accepted": accepted,
-        "refused": errors,
-        "accepted_per_s": accepted / deposit_seconds,
-        "end_to_end_per_s": end_to_end_rate,
-        "latency_to_moe_s": percentiles(to_moe),
-        "reached_moe": len(to_moe),
-        "latency_to_moe_email_s": percentiles(to_mail),
-        "moe_emails": len(to_mail),
-        "cpu_s_per_piece": {name: (cpu_after[name] - cpu_before[name]) / max(1, accepted) for name in pids},
-        "memory_mib": memory,
-        "raw_kafka_msgs_per_s": kafka_rate,
-        "raw_mongo_inserts_per_s": mongo_rate,
-        "ratio_accepted_to_raw_mongo_inserts": (accepted / deposit_seconds) / mongo_rate,
-        "ratio_accepted_to_raw_kafka_msgs": (accepted / deposit_seconds) / kafka_rate,
-    }
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
-
-    def fmt(p: dict) -> str:
-        return "  ".join(f"{k} {v * 1000:8.0f} ms" for k, v in p.items()) if p else "(none)"
-
-    print(
-        f"\naccepted            {accepted}/{args.n} in {deposit_seconds:.1f} s = {results['accepted_per_s']:.1f} pièces/s ({errors} refused)"
+    accepted = len(started)
+    return Phase(
+        accepted=accepted,
+        errors=errors,
+        accepted_per_s=accepted / deposit_seconds if deposit_seconds else 0.0,
+        end_to_end_per_s=accepted / (deposit_seconds + drained) if accepted else 0.0,
+        to_moe=percentiles(to_moe),
+        to_mail=percentiles(to_mail),
+        reached=len(to_moe),
+        mailed=len(to_mail),
     )
-    print(f"end to end          {end_to_end_rate:.1f} pièces/s (until every MOE e-mail was sent)")
-    print(f"deposit → MOE       {fmt(results['latency_to_moe_s'])}   ({len(to_moe)} pièces)")
-    print(f"deposit → MOE mail  {fmt(results['latency_to_moe_email_s'])}   ({len(to_mail)} e-mails)")
-    for name, value in results["cpu_s_per_piece"].items():
-        mem = memory[name]
-        print(f"cpu {name:<16}{value * 1000:8.2f} ms per pièce   memory {mem['rss']:6.1f} MiB (peak {mem['peak']:.1f})")
-    print(f"raw kafka           {kafka_rate:,.0f} msgs/s produce→consume (1 KiB)")
-    print(f"raw mongodb         {mongo_rate:,.0f} inserts/s (single documents, concurrency {args.c})")
-    print(
-        f"ratios              accepted/raw-mongo {results['ratio_accepted_to_raw_mongo_inserts']:.3f}   accepted/raw-kafka {results['ratio_accepted_to_raw_kafka_msgs']:.4f}"
-    )
-    print(f"results written to  {args.json}")
-    return 0 if len(to_moe) == accepted == args.n and len(to_mail) == accepted else 2
 
 
 if __name__ == "__main__":
