@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from contracts import ContractError, Statut, parse_event, topics  # noqa: E402
+from messaging.kafka import ensure_topics  # noqa: E402
 from tests.support.data import PDF, siret  # noqa: E402
 from tests.support.settled import settled  # noqa: E402
 
@@ -180,7 +181,8 @@ async def raw_kafka(bootstrap: str, count: int) -> float:
     await consumer.start()
     try:
         payload = b"x" * 1024
-        await producer.send_and_wait(topic, payload)  # auto-creates the topic
+        await ensure_topics(bootstrap, names=[topic])  # no client of ours creates a topic by naming it
+        await producer.send_and_wait(topic, payload)
         partitions = [TopicPartition(topic, p) for p in await producer.partitions_for(topic)]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
