@@ -96,18 +96,13 @@ class JoinedListener(ConsumerRebalanceListener):
 
 
 class _Rebalances(JoinedListener):
-    """Counts rebalances (an offset read before one is never committed after it) and re-reads, on
-    assignment, the partitions of topics recently found lost."""
+    """Logs each assignment and re-reads, on assignment, the partitions of topics recently found lost."""
 
     def __init__(self, owner: "EventConsumer") -> None:
         super().__init__()
         self.owner = owner
 
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        self.owner.epoch += 1
-
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        self.owner.epoch += 1
         log.info("%s: assigned %s", self.owner.name, _partitions(assigned))
         await self.owner.reread_recent_losses(assigned)
         await super().on_partitions_assigned(assigned)
@@ -135,7 +130,6 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.max_records = max_records
         self._joined = _Rebalances(self)
-        self.epoch = 0  # bumped at every rebalance and every loss (how many the consumer went through)
         self.losses = 0  # bumped at every loss
         self._lost_at: dict[str, int] = {}  # topic -> ``losses`` once it was last found lost
         self._lost: dict[str, float] = {}  # topic -> when it was found re-created
@@ -172,7 +166,6 @@ class EventConsumer:
         self._lost[topic] = time.monotonic()
         self.losses += 1
         self._lost_at[topic] = self.losses
-        self.epoch += 1
         await self.reread_recent_losses(self._consumer.assignment())
 
     async def reread_recent_losses(self, assigned: Any) -> None:
@@ -228,14 +221,10 @@ class EventConsumer:
         is still ours (skipping it left handled records uncommitted for good when no other record came —
         lag that never drained); a partition given to another member is left to it, which re-reads from the
         last commit."""
-        if self._lost_since(tp.topic, losses) or tp not in self._consumer.assignment():
-            log.info(
-                "%s: %s@%d not committed (%s)",
-                self.name,
-                tp,
-                offset,
-                "its topic was lost since the fetch" if self._lost_since(tp.topic, losses) else "no longer ours",
-            )
+        lost = self._lost_since(tp.topic, losses)
+        if lost or tp not in self._consumer.assignment():
+            why = "its topic was lost since the fetch" if lost else "no longer ours"
+            log.info("%s: %s@%d not committed (%s)", self.name, tp, offset, why)
             return
         try:
             await self._consumer.commit({tp: offset})

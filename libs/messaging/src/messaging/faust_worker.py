@@ -12,6 +12,7 @@
   ``OPS_TOKEN`` on the operations pages (``messaging.faust_web``).
 """
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -25,6 +26,8 @@ from messaging.http import READY_WITHIN_SECONDS, readiness_answer
 from messaging.kafka import METADATA_MAX_AGE_MS
 from messaging.settings import CommonSettings
 from messaging.tasks import within
+
+log = logging.getLogger(__name__)
 
 # Topics read and written as bytes: the contracts parse and serialise the CloudEvents themselves.
 RAW: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
@@ -56,7 +59,10 @@ def make_app(name: str, settings: CommonSettings, *, web_port: int, web_host: st
 
     @app.timer(interval=STUCK_CHECK_SECONDS, name=f"{name}.unstick_commits")
     async def unstick_commits() -> None:
-        await stuck.check()
+        try:
+            await stuck.check()
+        except Exception:  # noqa: BLE001 - faust's private bookkeeping changed shape: said, never fatal
+            log.exception("%s: the check of stuck commits failed", name)
 
     return app
 
